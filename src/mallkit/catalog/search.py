@@ -1,0 +1,105 @@
+"""Full-text search behind one function: SQLite FTS5 or PostgreSQL full-text search.
+
+The index reads two columns of catalog_product kept by services.refresh_products:
+`search_title` (name and SKUs, weighted high) and `search_body` (description, categories,
+options). On SQLite an FTS5 table follows the columns through triggers; on PostgreSQL a GIN
+index over the same weighted tsvector expression (both made in migration 0002).
+"""
+
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, FloatField
+from django.db.models.expressions import RawSQL
+
+MAX_TERMS = 8
+PG_VECTOR_TEMPLATE = (
+    "(setweight(to_tsvector('simple'::regconfig, coalesce({t}search_title, '')), 'A')"
+    " || setweight(to_tsvector('simple'::regconfig, coalesce({t}search_body, '')), 'B'))"
+)
+PG_VECTOR = PG_VECTOR_TEMPLATE.format(t="catalog_product.")
+
+
+def terms(query: str) -> list[str]:
+    """Split a shopper's query into lower-case word tokens (punctuation is dropped)."""
+    return re.findall(r"\w+", (query or "").lower())[:MAX_TERMS]
+
+
+def apply_search(queryset, query: str):
+    """Filter a Product queryset to matches of `query` and annotate `search_rank` (higher is better).
+
+    Every term must match, as a word prefix, somewhere in the product's text.
+    """
+    words = terms(query)
+    if not words:
+        return queryset.none()
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{word}:*" for word in words)
+        return queryset.filter(
+            RawSQL(f"{PG_VECTOR} @@ to_tsquery('simple'::regconfig, %s)", [tsquery],
+                   output_field=BooleanField())
+        ).annotate(
+            search_rank=RawSQL(
+                f"ts_rank({PG_VECTOR}, to_tsquery('simple'::regconfig, %s))", [tsquery],
+                output_field=FloatField(),
+            )
+        )
+    match = " AND ".join('"{}"*'.format(word.replace('"', "")) for word in words)
+    return queryset.filter(
+        id__in=RawSQL("SELECT rowid FROM catalog_product_fts WHERE catalog_product_fts MATCH %s",
+                      [match])
+    ).annotate(
+        # bm25 is lower for better matches; negate it so both engines sort descending.
+        search_rank=RawSQL(
+            "SELECT -bm25(catalog_product_fts, 10.0, 1.0) FROM catalog_product_fts "
+            "WHERE catalog_product_fts MATCH %s AND rowid = catalog_product.id",
+            [match],
+            output_field=FloatField(),
+        )
+    )
+
+
+SQLITE_SETUP = [
+    "CREATE VIRTUAL TABLE IF NOT EXISTS catalog_product_fts USING fts5("
+    "search_title, search_body, content='catalog_product', content_rowid='id', "
+    "tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_ai AFTER INSERT ON catalog_product BEGIN "
+    "INSERT INTO catalog_product_fts(rowid, search_title, search_body) "
+    "VALUES (new.id, new.search_title, new.search_body); END",
+    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_ad AFTER DELETE ON catalog_product BEGIN "
+    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_title, search_body) "
+    "VALUES ('delete', old.id, old.search_title, old.search_body); END",
+    "CREATE TRIGGER IF NOT EXISTS catalog_product_fts_au AFTER UPDATE OF search_title, search_body "
+    "ON catalog_product BEGIN "
+    "INSERT INTO catalog_product_fts(catalog_product_fts, rowid, search_title, search_body) "
+    "VALUES ('delete', old.id, old.search_title, old.search_body); "
+    "INSERT INTO catalog_product_fts(rowid, search_title, search_body) "
+    "VALUES (new.id, new.search_title, new.search_body); END",
+    "INSERT INTO catalog_product_fts(catalog_product_fts) VALUES ('rebuild')",
+]
+SQLITE_TEARDOWN = [
+    "DROP TRIGGER IF EXISTS catalog_product_fts_ai",
+    "DROP TRIGGER IF EXISTS catalog_product_fts_ad",
+    "DROP TRIGGER IF EXISTS catalog_product_fts_au",
+    "DROP TABLE IF EXISTS catalog_product_fts",
+]
+POSTGRES_SETUP = [
+    "CREATE INDEX IF NOT EXISTS catalog_product_search_gin ON catalog_product "
+    f"USING GIN ({PG_VECTOR_TEMPLATE.format(t='')})"
+]
+POSTGRES_TEARDOWN = ["DROP INDEX IF EXISTS catalog_product_search_gin"]
+
+
+def create_index(schema_editor):
+    """Create the engine's search index (called from a migration)."""
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": SQLITE_SETUP, "postgresql": POSTGRES_SETUP}.get(vendor, [])
+    for statement in statements:
+        schema_editor.execute(statement)
+
+
+def drop_index(schema_editor):
+    vendor = schema_editor.connection.vendor
+    statements = {"sqlite": SQLITE_TEARDOWN, "postgresql": POSTGRES_TEARDOWN}.get(vendor, [])
+    for statement in statements:
+        schema_editor.execute(statement)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class EnquiriesConfig(AppConfig):
+    name = "mallkit.enquiries"
+    label = "enquiries"
