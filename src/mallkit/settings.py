@@ -5,6 +5,7 @@ Every variable is documented in README.md. Nothing here reads the database or th
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -115,7 +116,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
             "PRAGMA busy_timeout=20000;"
         ),
     }
-    _db.setdefault("TEST", {})
+    # Tests use a file, not memory, so threads in concurrency tests share one database;
+    # the process id keeps parallel runs apart.
+    _db["TEST"] = {
+        "NAME": os.path.join(tempfile.gettempdir(), f"mallkit-test-{os.getpid()}.sqlite3")
+    }
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -80,7 +80,7 @@ class OptionValue(models.Model):
     class Meta:
         verbose_name = _("option value")
         verbose_name_plural = _("option values")
-        ordering = ["option__position", "position", "value"]
+        ordering = ["option__position", "option_id", "position", "value"]
         constraints = [
             models.UniqueConstraint(fields=["option", "slug"], name="optionvalue_unique_slug")
         ]

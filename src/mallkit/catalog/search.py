@@ -9,7 +9,7 @@ index over the same weighted tsvector expression (both made in migration 0002).
 import re
 
 from django.db import connection
-from django.db.models import BooleanField, FloatField
+from django.db.models import BooleanField, FloatField, Value
 from django.db.models.expressions import RawSQL
 
 MAX_TERMS = 8
@@ -25,6 +25,12 @@ def terms(query: str) -> list[str]:
     return re.findall(r"\w+", (query or "").lower())[:MAX_TERMS]
 
 
+def document(*parts: str) -> str:
+    """Index text as space-separated lower-case words, so both engines split it the same way
+    (PostgreSQL's parser would otherwise read "LAMP-0042" as "lamp" and "-0042")."""
+    return " ".join(word for part in parts for word in re.findall(r"\w+", (part or "").lower()))
+
+
 def apply_search(queryset, query: str):
     """Filter a Product queryset to matches of `query` and annotate `search_rank` (higher is better).
 
@@ -32,7 +38,7 @@ def apply_search(queryset, query: str):
     """
     words = terms(query)
     if not words:
-        return queryset.none()
+        return queryset.none().annotate(search_rank=Value(0.0, output_field=FloatField()))
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{word}:*" for word in words)
         return queryset.filter(

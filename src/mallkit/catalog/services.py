@@ -4,7 +4,6 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -13,6 +12,7 @@ from mallkit.core.money import quantize
 from mallkit.core.text import plain_text, sanitize_html
 from mallkit.inventory import services as inventory
 
+from . import search
 from .models import Category, Option, OptionValue, Product, Variant
 
 
@@ -26,33 +26,39 @@ def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> 
     return slug
 
 
+def product_summary(*, name: str, description: str, skus: Iterable[str],
+                    prices: Iterable[Decimal], category_names: Iterable[str],
+                    option_values: Iterable[str]) -> dict:
+    """The derived columns of a product: lowest price and the two search-index texts.
+
+    The one place this rule lives; bulk loaders call it too.
+    """
+    prices = list(prices)
+    return {
+        "price_from": min(prices) if prices else None,
+        "search_title": search.document(name, *skus),
+        "search_body": search.document(
+            plain_text(description), *category_names, *sorted(set(option_values))
+        ),
+    }
+
+
 def refresh_products(*, product_ids: Iterable[int]) -> None:
     """Recompute each product's lowest price and search text from its variants and categories."""
-    ids = list(set(product_ids))
-    if not ids:
-        return
-    products = Product.objects.filter(id__in=ids).prefetch_related(
+    products = Product.objects.filter(id__in=list(set(product_ids))).prefetch_related(
         "categories", "variants__option_values"
-    )
-    prices = dict(
-        Variant.objects.filter(product_id__in=ids)
-        .values("product_id")
-        .annotate(low=Min("price"))
-        .values_list("product_id", "low")
     )
     for product in products:
         variants = list(product.variants.all())
-        title = " ".join([product.name, *(v.sku for v in variants)])
-        body = " ".join(
-            [
-                plain_text(product.description),
-                *(c.name for c in product.categories.all()),
-                *sorted({ov.value for v in variants for ov in v.option_values.all()}),
-            ]
+        summary = product_summary(
+            name=product.name,
+            description=product.description,
+            skus=[v.sku for v in variants],
+            prices=[v.price for v in variants],
+            category_names=[c.name for c in product.categories.all()],
+            option_values=[ov.value for v in variants for ov in v.option_values.all()],
         )
-        Product.objects.filter(pk=product.pk).update(
-            price_from=prices.get(product.pk), search_title=title, search_body=body
-        )
+        Product.objects.filter(pk=product.pk).update(**summary)
 
 
 def option_value(*, option_name: str, value: str) -> OptionValue:

@@ -1,5 +1,6 @@
 """Text helpers: sanitising rich text and making search documents."""
 
+import html as html_lib
 import re
 
 import nh3
@@ -25,4 +26,6 @@ def sanitize_html(html: str) -> str:
 
 def plain_text(html: str) -> str:
     """Return the visible words of an HTML fragment, whitespace folded."""
-    return re.sub(r"\s+", " ", strip_tags(html or "")).strip()
+    # A space before every tag keeps words of adjacent blocks apart ("</li><li>").
+    text = html_lib.unescape(strip_tags((html or "").replace("<", " <")))
+    return re.sub(r"\s+", " ", text).strip()

@@ -1,0 +1,90 @@
+"""factory-boy factories shared by the domain tests."""
+
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from mallkit.accounts.models import User
+from mallkit.catalog.models import Category, Option, OptionValue, Product, ProductImage, Variant
+from mallkit.inventory.models import StockLevel
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"shopper{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    name = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.Sequence(lambda n: f"product-{n}")
+    status = Product.Status.ACTIVE
+    published_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=60))
+
+
+class VariantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Variant
+
+    product = factory.SubFactory(ProductFactory)
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    price = Decimal("10.00")
+
+
+class StockLevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StockLevel
+        django_get_or_create = ["variant"]
+
+    variant = factory.SubFactory(VariantFactory)
+    on_hand = 10
+    allocated = 0
+
+
+class OptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Option
+        django_get_or_create = ["slug"]
+
+    name = "Colour"
+    slug = factory.LazyAttribute(lambda o: o.name.lower())
+
+
+class OptionValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OptionValue
+        django_get_or_create = ["option", "slug"]
+
+    option = factory.SubFactory(OptionFactory)
+    value = "Red"
+    slug = factory.LazyAttribute(lambda o: o.value.lower())
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.django.ImageField(width=40, height=40, color="blue")
+    alt = "A picture"
