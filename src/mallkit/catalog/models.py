@@ -243,3 +243,82 @@ class ProductImage(TimeStampedModel):
 
     def __str__(self):
         return self.alt or self.image.name
+
+
+class PriceChange(models.Model):
+    """History of a variant's prices: who changed which price, when, from what to what."""
+
+    class Field(models.TextChoices):
+        PRICE = "price", _("Price")
+        COMPARE_AT_PRICE = "compare_at_price", _("Compare-at price")
+
+    variant = models.ForeignKey(
+        Variant, verbose_name=_("variant"), on_delete=models.CASCADE, related_name="price_changes"
+    )
+    field = models.CharField(_("field"), max_length=20, choices=Field.choices)
+    old_value = models.DecimalField(_("old value"), null=True, blank=True, **MONEY)
+    new_value = models.DecimalField(_("new value"), null=True, blank=True, **MONEY)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    changed_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("price change")
+        verbose_name_plural = _("price changes")
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["variant", "-changed_at"])]
+
+    def __str__(self):
+        return f"{self.variant_id} {self.field}: {self.old_value} → {self.new_value}"
+
+
+class ImportJob(models.Model):
+    """A product import from a CSV or XLSX file, run in the background with its progress."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(_("file"), upload_to="imports/")
+    original_name = models.CharField(_("file name"), max_length=255)
+    dry_run = models.BooleanField(_("dry run"), default=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    total_rows = models.PositiveIntegerField(_("rows"), default=0)
+    processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("started"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def percent(self):
+        if not self.total_rows:
+            return 100 if self.status in {self.Status.DONE, self.Status.FAILED} else 0
+        return min(100, round(100 * self.processed_rows / self.total_rows))
