@@ -88,3 +88,30 @@ class ProductImageFactory(factory.django.DjangoModelFactory):
     product = factory.SubFactory(ProductFactory)
     image = factory.django.ImageField(width=40, height=40, color="blue")
     alt = "A picture"
+
+
+class ShippingMethodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "checkout.ShippingMethod"
+        django_get_or_create = ["code"]
+
+    code = "standard"
+    name = "Standard delivery"
+    price = Decimal("5.00")
+
+
+class VoucherFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "promotions.Voucher"
+
+    code = factory.Sequence(lambda n: f"SAVE{n}")
+    kind = "percentage"
+    value = Decimal("10")
+
+
+def buyable_variant(*, price="10.00", stock=10, sku=None, **product_kwargs):
+    """An active product's variant with stock on hand."""
+    product = ProductFactory(**product_kwargs)
+    variant = VariantFactory(product=product, price=Decimal(price), **({"sku": sku} if sku else {}))
+    StockLevelFactory(variant=variant, on_hand=stock)
+    return variant

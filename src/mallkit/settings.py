@@ -58,6 +58,12 @@ INSTALLED_APPS = [
     "mallkit.catalog",
     "mallkit.inventory",
     "mallkit.enquiries",
+    "mallkit.demo",
+    "mallkit.promotions",
+    "mallkit.checkout",
+    "mallkit.orders",
+    "mallkit.payments",
+    "mallkit.notifications",
     "mallkit.storefront",
     "mallkit.api",
 ]
@@ -296,9 +302,17 @@ MALLKIT_API_MAX_PAGE_SIZE = 100
 MALLKIT_MAX_LINE_QUANTITY = int(env("MALLKIT_MAX_LINE_QUANTITY", "99"))
 MALLKIT_PAYMENT_GATEWAYS = env_list(
     "MALLKIT_PAYMENT_GATEWAYS",
-    "mallkit.payments.gateways.cod.CashOnDelivery,"
-    "mallkit.payments.gateways.bank_transfer.BankTransfer,"
+    "mallkit.payments.gateways.offline.CashOnDelivery,"
+    "mallkit.payments.gateways.offline.BankTransfer,"
     "mallkit.payments.gateways.sandbox.SandboxGateway",
 )
 MALLKIT_SANDBOX_SECRET = env("MALLKIT_SANDBOX_SECRET", "sandbox-secret-change-me")
+MALLKIT_TAX_RATE = env("MALLKIT_TAX_RATE", "0")  # shop-wide percent, e.g. "8.25"
+MALLKIT_PRICES_INCLUDE_TAX = env_bool("MALLKIT_PRICES_INCLUDE_TAX", False)
+MALLKIT_UNPAID_ORDER_MINUTES = int(env("MALLKIT_UNPAID_ORDER_MINUTES", "30"))
+MALLKIT_ORDER_PREFIX = env("MALLKIT_ORDER_PREFIX", "MK")
+MALLKIT_BANK_DETAILS = env(
+    "MALLKIT_BANK_DETAILS",
+    "Mallkit Demo Shop · IBAN DE00 1234 5678 9012 3456 78 · BIC DEMODEFFXXX",
+)
 MALLKIT_PAGE_CACHE_SECONDS = int(env("MALLKIT_PAGE_CACHE_SECONDS", "300"))

@@ -1,0 +1,40 @@
+"""Checkout reads: shipping methods for an address, tax rates, and a basket's prices."""
+
+from decimal import Decimal
+
+from django.conf import settings
+
+from mallkit.catalog.models import Product, Variant
+
+from .models import ShippingMethod, TaxRate
+
+
+def shipping_methods(*, country: str = "", region: str = "") -> list[ShippingMethod]:
+    """Active shipping methods that deliver to the country and region (all when unknown)."""
+    methods = list(ShippingMethod.objects.filter(is_active=True))
+    if not country:
+        return methods
+    return [m for m in methods if m.serves(country=country, region=region)]
+
+
+def shop_tax_rate() -> Decimal:
+    return Decimal(str(settings.MALLKIT_TAX_RATE or "0"))
+
+
+def tax_rates_for(*, variants: list[Variant]) -> dict[int, Decimal]:
+    """Each variant's tax rate: the rate of its product's first taxed category (by category
+    position), else the shop-wide rate. Two queries whatever the number of variants."""
+    product_ids = {v.product_id for v in variants}
+    links = Product.categories.through.objects.filter(product_id__in=product_ids).values_list(
+        "product_id", "category_id", "category__position"
+    )
+    rate_by_category = {}
+    for rate in TaxRate.objects.prefetch_related("categories"):
+        for category in rate.categories.all():
+            rate_by_category.setdefault(category.pk, rate.rate)
+    best = {}
+    for product_id, category_id, _position in sorted(links, key=lambda r: (r[2], r[1])):
+        if category_id in rate_by_category and product_id not in best:
+            best[product_id] = rate_by_category[category_id]
+    default = shop_tax_rate()
+    return {v.pk: best.get(v.product_id, default) for v in variants}
