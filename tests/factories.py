@@ -115,3 +115,48 @@ def buyable_variant(*, price="10.00", stock=10, sku=None, **product_kwargs):
     variant = VariantFactory(product=product, price=Decimal(price), **({"sku": sku} if sku else {}))
     StockLevelFactory(variant=variant, on_hand=stock)
     return variant
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.Address"
+
+    user = factory.SubFactory(UserFactory)
+    full_name = "Ada Lovelace"
+    phone = "+44 20 7946 0000"
+    line1 = "12 St James's Square"
+    city = "London"
+    postal_code = "SW1Y 4JH"
+    country = "GB"
+
+
+class WishlistItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.WishlistItem"
+
+    user = factory.SubFactory(UserFactory)
+    variant = factory.SubFactory(VariantFactory)
+
+
+class CartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cart.Cart"
+
+    user = factory.SubFactory(UserFactory)
+
+
+class CartLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cart.CartLine"
+
+    cart = factory.SubFactory(CartFactory)
+    variant = factory.SubFactory(VariantFactory)
+    quantity = 1
+
+
+def sellable_variant(*, stock=10, price="10.00", **product_fields):
+    """A variant of an active product with `stock` units available."""
+    product = ProductFactory(**product_fields)
+    variant = VariantFactory(product=product, price=Decimal(price))
+    StockLevelFactory(variant=variant, on_hand=stock)
+    return variant

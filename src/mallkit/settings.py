@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "mallkit.core",
     "mallkit.accounts",
+    "mallkit.cart",
     "mallkit.catalog",
     "mallkit.inventory",
     "mallkit.enquiries",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
     "mallkit.payments",
     "mallkit.notifications",
     "mallkit.storefront",
+    "mallkit.backoffice",
     "mallkit.api",
 ]
 
@@ -98,6 +100,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mallkit.storefront.context_processors.shop",
+                "mallkit.cart.context_processors.cart",
             ],
         },
     }
@@ -169,6 +172,8 @@ AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_USERNAME_FORM_FIELD = "login"
+AXES_USERNAME_CALLABLE = "mallkit.accounts.lockout.username_from_credentials"
+AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_VERBOSE = False
 
 LANGUAGE_CODE = "en"
@@ -180,6 +185,8 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGES = {

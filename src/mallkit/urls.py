@@ -9,9 +9,14 @@ handler404 = "mallkit.storefront.views.page_not_found"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("backoffice/", include("mallkit.backoffice.urls", namespace="backoffice")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("mallkit.accounts.urls")),
     path("account/", include("allauth.urls")),
+    path("cart/", include("mallkit.cart.urls")),
+    path("checkout/", include("mallkit.storefront.checkout_urls")),
+    path("sandbox/", include("mallkit.payments.sandbox.urls", namespace="sandbox")),
     path("", include("mallkit.storefront.urls")),
 ]
 

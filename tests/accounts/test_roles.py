@@ -17,7 +17,11 @@ def test_every_role_exists_after_migrate():
 
 def test_catalogue_manager_manages_products_and_stock_but_not_users():
     granted = perms("Catalogue manager")
-    assert {"catalog.change_product", "catalog.add_variant", "inventory.change_stocklevel"} <= granted
+    assert {
+        "catalog.change_product",
+        "catalog.add_variant",
+        "inventory.change_stocklevel",
+    } <= granted
     assert "accounts.change_user" not in granted
 
 

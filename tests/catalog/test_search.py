@@ -44,7 +44,20 @@ def test_search_matches_prefixes_skus_and_categories():
 
 @pytest.mark.parametrize(
     "query",
-    ['"', "*", "()", "-", ":", "^", "' OR 1=1 --", "NEAR(a b)", "a AND OR NOT", "\\", "%", "x" * 500],
+    [
+        '"',
+        "*",
+        "()",
+        "-",
+        ":",
+        "^",
+        "' OR 1=1 --",
+        "NEAR(a b)",
+        "a AND OR NOT",
+        "\\",
+        "%",
+        "x" * 500,
+    ],
 )
 def test_search_survives_operator_and_sql_characters(query):
     product("Plain Mug")

@@ -17,8 +17,13 @@ def make_shirt(**kwargs):
         "description": "<p>Breezy <script>alert(1)</script><em>linen</em></p>",
         "status": Product.Status.ACTIVE,
         "variants": [
-            {"sku": "LCS-RED-M", "price": "39.00", "compare_at_price": "49.00",
-             "options": {"Colour": "Red", "Size": "M"}, "stock": 4},
+            {
+                "sku": "LCS-RED-M",
+                "price": "39.00",
+                "compare_at_price": "49.00",
+                "options": {"Colour": "Red", "Size": "M"},
+                "stock": 4,
+            },
             {"sku": "LCS-RED-L", "price": "41.50", "options": {"Colour": "Red", "Size": "L"}},
         ],
     }

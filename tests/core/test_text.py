@@ -5,7 +5,7 @@ def test_sanitize_keeps_formatting_and_drops_scripts_and_handlers():
     html = (
         '<p onclick="x()">Soft <strong>linen</strong><script>alert(1)</script></p>'
         '<a href="javascript:alert(1)">bad</a><a href="https://example.com">ok</a>'
-        '<img src=x onerror=alert(1)>'
+        "<img src=x onerror=alert(1)>"
     )
     clean = sanitize_html(html)
     assert "<p>Soft <strong>linen</strong></p>" in clean

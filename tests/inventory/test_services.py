@@ -11,9 +11,12 @@ pytestmark = pytest.mark.django_db
 
 
 def ledger_on_hand(variant_id):
-    return StockMovement.objects.filter(variant_id=variant_id).aggregate(
-        total=Sum("on_hand_change")
-    )["total"] or 0
+    return (
+        StockMovement.objects.filter(variant_id=variant_id).aggregate(total=Sum("on_hand_change"))[
+            "total"
+        ]
+        or 0
+    )
 
 
 def test_adjust_stock_adds_and_writes_ledger_line():
@@ -26,7 +29,11 @@ def test_adjust_stock_adds_and_writes_ledger_line():
 
     stock = StockLevel.objects.get(variant=variant)
     assert (stock.on_hand, stock.allocated) == (12, 0)
-    assert (movement.on_hand_change, movement.on_hand_after, movement.reason) == (12, 12, "received")
+    assert (movement.on_hand_change, movement.on_hand_after, movement.reason) == (
+        12,
+        12,
+        "received",
+    )
     assert movement.created_by == user
     assert movement.note == "Delivery 42"
 
@@ -108,8 +115,11 @@ def test_allocate_release_and_ship_keep_the_books():
 
     stock.refresh_from_db()
     assert (stock.on_hand, stock.allocated) == (7, 0)
-    reasons = list(StockMovement.objects.filter(variant_id=vid).order_by("id")
-                   .values_list("reason", "on_hand_change", "allocated_change"))
+    reasons = list(
+        StockMovement.objects.filter(variant_id=vid)
+        .order_by("id")
+        .values_list("reason", "on_hand_change", "allocated_change")
+    )
     assert reasons == [("allocated", 0, 4), ("released", 0, -1), ("shipped", -3, -3)]
     with pytest.raises(Conflict):
         services.release_stock(quantities={vid: 1})

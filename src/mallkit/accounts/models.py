@@ -1,10 +1,28 @@
 import hashlib
+import re
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from mallkit.core.models import TimeStampedModel
+
+from . import countries
+
+PHONE_PATTERN = re.compile(r"\+?[0-9 ()./-]+")
+
+
+def validate_phone(value: str) -> None:
+    """A telephone number: digits with the usual separators, at least five digits."""
+    digits = sum(ch in "0123456789" for ch in value)
+    if not PHONE_PATTERN.fullmatch(value) or not 5 <= digits <= 20:
+        raise ValidationError(
+            _("Enter a telephone number: digits, spaces and + ( ) - . / only."), code="invalid"
+        )
 
 
 class UserManager(BaseUserManager):
@@ -38,7 +56,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(_("full name"), max_length=150, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
     preferred_language = models.CharField(
         _("preferred language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
@@ -99,3 +117,110 @@ class ApiToken(models.Model):
     @property
     def is_active(self):
         return self.revoked_at is None
+
+
+class Address(TimeStampedModel):
+    """A postal address in a member's address book, for delivery or for invoices."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="addresses",
+    )
+    full_name = models.CharField(_("full name"), max_length=150)
+    phone = models.CharField(_("phone"), max_length=32, blank=True, validators=[validate_phone])
+    line1 = models.CharField(_("address"), max_length=200)
+    line2 = models.CharField(_("address line 2"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100)
+    region = models.CharField(_("state, province or region"), max_length=100, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        choices=countries.country_choices,
+        error_messages={"invalid_choice": _("Choose a country from the list.")},
+    )
+    is_default_shipping = models.BooleanField(_("default delivery address"), default=False)
+    is_default_billing = models.BooleanField(_("default billing address"), default=False)
+
+    class Meta:
+        verbose_name = _("address")
+        verbose_name_plural = _("addresses")
+        ordering = ["-is_default_shipping", "-is_default_billing", "-created_at", "-id"]
+        constraints = [
+            # At most one default of each kind per member; the service clears the old one
+            # in the same transaction.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default_shipping=True),
+                name="address_one_default_shipping",
+            ),
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(is_default_billing=True),
+                name="address_one_default_billing",
+            ),
+        ]
+
+    def __str__(self):
+        return ", ".join(part for part in [self.full_name, self.line1, self.city] if part)
+
+    def clean(self):
+        super().clean()
+        self.country = (self.country or "").strip().upper()
+        self.postal_code = " ".join((self.postal_code or "").split())
+        if self.country in countries.POSTAL_CODE_PATTERNS and not self.postal_code:
+            raise ValidationError({"postal_code": _("A postal code is required for this country.")})
+        if self.postal_code and not countries.postal_code_matches(
+            country=self.country, postal_code=self.postal_code
+        ):
+            raise ValidationError({"postal_code": _("Enter a valid postal code for this country.")})
+
+    @property
+    def country_name(self):
+        return countries.country_name(self.country)
+
+    def lines(self) -> list[str]:
+        """The address as printed on a parcel, one line per item."""
+        if self.country in countries.POSTAL_CODE_LAST:
+            region = " ".join(part for part in [self.region, self.postal_code] if part)
+            place = ", ".join(part for part in [self.city, region] if part)
+        else:
+            city = " ".join(part for part in [self.postal_code, self.city] if part)
+            place = ", ".join(part for part in [city, self.region] if part)
+        return [
+            part
+            for part in [self.full_name, self.line1, self.line2, place, self.country_name]
+            if part
+        ]
+
+
+class WishlistItem(models.Model):
+    """A variant a member keeps among their favourites.
+
+    The variant, not the product, is kept because the API removes entries by SKU; favouriting
+    from a product card picks the product's first variant.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.CASCADE,
+        related_name="wishlist_items",
+    )
+    variant = models.ForeignKey(
+        "catalog.Variant", verbose_name=_("variant"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("favourite")
+        verbose_name_plural = _("favourites")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "variant"], name="wishlist_unique_variant")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id}: {self.variant_id}"

@@ -117,7 +117,10 @@ class Product(TimeStampedModel):
     )
     published_at = models.DateTimeField(_("publish date"), null=True, blank=True)
     expected_at = models.DateField(
-        _("expected date"), null=True, blank=True, help_text=_("When a coming-soon product arrives.")
+        _("expected date"),
+        null=True,
+        blank=True,
+        help_text=_("When a coming-soon product arrives."),
     )
     is_featured = models.BooleanField(_("featured"), default=False)
     seo_title = models.CharField(_("SEO title"), max_length=70, blank=True)

@@ -17,7 +17,8 @@ PG_VECTOR_TEMPLATE = (
     "(setweight(to_tsvector('simple'::regconfig, coalesce({t}search_title, '')), 'A')"
     " || setweight(to_tsvector('simple'::regconfig, coalesce({t}search_body, '')), 'B'))"
 )
-PG_VECTOR = PG_VECTOR_TEMPLATE.format(t="catalog_product.")
+# Unqualified columns: the filter may run inside a subquery where Django renames the table.
+PG_VECTOR = PG_VECTOR_TEMPLATE.format(t="")
 
 
 def terms(query: str) -> list[str]:

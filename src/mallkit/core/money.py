@@ -3,6 +3,8 @@
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
+from django.db.models import DecimalField, F, Value
+from django.db.models.functions import Round
 
 # Minor units per ISO 4217 currency; anything not listed has two decimal places.
 MINOR_UNITS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "OMR": 3}
@@ -51,3 +53,19 @@ def format_amount(amount, currency: str | None = None) -> str:
 def percent_of(amount, percent, currency: str | None = None) -> Decimal:
     """Return `amount` changed by `percent` percent (e.g. -10 for ten percent off), rounded."""
     return quantize(Decimal(amount) * (Decimal(100) + Decimal(percent)) / Decimal(100), currency)
+
+
+def added(field: str, amount, currency: str | None = None):
+    """A database expression for `field + amount` (amount may be negative), rounded to the
+    currency's minor unit.
+
+    SQLite does decimal arithmetic in binary floating point (70.20 + 30.10 gives
+    100.30000000000001), so conditional updates and CHECK constraints on sums must compare
+    rounded values; on PostgreSQL the rounding changes nothing.
+    """
+    places = MINOR_UNITS.get((currency or default_currency()).upper(), 2)
+    return Round(
+        F(field) + Value(Decimal(amount)),
+        places,
+        output_field=DecimalField(max_digits=12, decimal_places=places),
+    )

@@ -19,6 +19,9 @@ def email_enquiry_to_shop(enquiry_id: int) -> None:
     if enquiry.product:
         subject += f" about {enquiry.product.name}"
     EmailMessage(
-        subject, body, settings.DEFAULT_FROM_EMAIL, [settings.MALLKIT_SHOP_EMAIL],
+        subject,
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [settings.MALLKIT_SHOP_EMAIL],
         reply_to=[enquiry.email],
     ).send()

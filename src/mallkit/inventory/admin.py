@@ -13,8 +13,15 @@ class StockLevelAdmin(admin.ModelAdmin):
 
 @admin.register(StockMovement)
 class StockMovementAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "variant", "on_hand_change", "allocated_change", "reason",
-                    "reference", "created_by"]
+    list_display = [
+        "created_at",
+        "variant",
+        "on_hand_change",
+        "allocated_change",
+        "reason",
+        "reference",
+        "created_by",
+    ]
     list_filter = ["reason"]
     search_fields = ["variant__sku", "reference"]
     list_select_related = ["variant__product", "created_by"]

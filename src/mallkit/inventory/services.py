@@ -5,12 +5,14 @@ the number of rows updated says whether it worked. Rows are touched in primary-k
 transactions taking the same variants never wait on each other in a circle.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils import timezone
 
+from mallkit.core.db import update_each
 from mallkit.core.errors import Conflict, ValidationFailed
 
 from .models import StockLevel, StockMovement
@@ -167,3 +169,157 @@ def ship_stock(*, quantities: dict[int, int], reference: str = "", user=None) ->
             stock = StockLevel.objects.get(variant_id=variant_id)
             _record(stock, on_hand_change=-quantity, allocated_change=-quantity,
                     reason=Reason.SHIPPED, user=user, reference=reference)
+
+
+def record_initial_stock(
+    *, quantities: Mapping[int, int], user=None, batch_size: int = 2000
+) -> int:
+    """Give new variants their stock levels and first units, in a few INSERTs per batch.
+
+    Each non-zero quantity gets an "initial" ledger line, so the ledger sums to on-hand stock.
+    Returns the number of ledger lines. A variant that already has a stock level is refused as a
+    conflict (change its stock with adjust_stock instead); nothing is written then.
+    """
+    bad = [
+        variant_id
+        for variant_id, quantity in quantities.items()
+        if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0
+    ]
+    if bad:
+        raise ValidationFailed(
+            "Stock must be a whole number of at least 0.",
+            errors={"stock": [f"Enter a whole number of at least 0 for variant {bad[0]}."]},
+        )
+    variant_ids = sorted(quantities)
+    created_by = user if user is not None and user.is_authenticated else None
+    levels = [StockLevel(variant_id=pk, on_hand=quantities[pk]) for pk in variant_ids]
+    lines = [
+        StockMovement(
+            variant_id=pk,
+            on_hand_change=quantities[pk],
+            on_hand_after=quantities[pk],
+            allocated_after=0,
+            reason=Reason.INITIAL,
+            created_by=created_by,
+        )
+        for pk in variant_ids
+        if quantities[pk]
+    ]
+    try:
+        with transaction.atomic():
+            StockLevel.objects.bulk_create(levels, batch_size=batch_size)
+            StockMovement.objects.bulk_create(lines, batch_size=batch_size)
+    except IntegrityError as error:
+        raise Conflict(
+            "A variant already has a stock level; change its stock with adjust_stock.",
+            code="stock_exists",
+        ) from error
+    return len(lines)
+
+
+def set_low_stock_threshold(*, variant_id: int, threshold: int) -> None:
+    """Set the number of available units at or below which a variant counts as low on stock."""
+    if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
+        raise ValidationFailed(
+            "The low-stock threshold must be a whole number of at least 0.",
+            errors={"low_stock_threshold": ["Enter a whole number of at least 0."]},
+        )
+    with transaction.atomic():
+        ensure_stock_levels(variant_ids=[variant_id])
+        StockLevel.objects.filter(variant_id=variant_id).update(low_stock_threshold=threshold)
+
+
+def set_low_stock_thresholds(*, thresholds: Mapping[int, int]) -> None:
+    """Set the low-stock threshold of many variants, one UPDATE per threshold and batch."""
+    if any(
+        not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0
+        for threshold in thresholds.values()
+    ):
+        raise ValidationFailed(
+            "The low-stock threshold must be a whole number of at least 0.",
+            errors={"low_stock_threshold": ["Enter a whole number of at least 0."]},
+        )
+    by_threshold: dict[int, list[int]] = {}
+    for variant_id in sorted(thresholds):
+        by_threshold.setdefault(thresholds[variant_id], []).append(variant_id)
+    with transaction.atomic():
+        ensure_stock_levels(variant_ids=thresholds)
+        for threshold, variant_ids in by_threshold.items():
+            # Batches keep each statement under SQLite's limit on query parameters.
+            for start in range(0, len(variant_ids), 500):
+                StockLevel.objects.filter(variant_id__in=variant_ids[start : start + 500]).update(
+                    low_stock_threshold=threshold
+                )
+
+
+def set_stock_levels(
+    *, on_hand: Mapping[int, int], reason: str = Reason.CORRECTION, user=None
+) -> int:
+    """Set the units on hand of many variants at once (a stock-take or an import).
+
+    Each difference goes to the ledger. Returns the number of ledger lines. Raises
+    InsufficientStock, changing nothing, where a count is below the units promised to orders.
+    """
+    if any(
+        not isinstance(count, int) or isinstance(count, bool) or count < 0
+        for count in on_hand.values()
+    ):
+        raise ValidationFailed(
+            "Stock must be a whole number of at least 0.",
+            errors={"stock": ["Enter a whole number of at least 0."]},
+        )
+    if reason not in Reason.values:
+        raise ValidationFailed("Unknown reason.", errors={"reason": ["Choose a valid reason."]})
+    variant_ids = sorted(on_hand)
+    created_by = user if user is not None and user.is_authenticated else None
+    with transaction.atomic():
+        ensure_stock_levels(variant_ids=variant_ids)
+        # Locked in variant order like every other stock change, so the differences written to
+        # the ledger are the ones applied.
+        levels = []
+        for start in range(0, len(variant_ids), 500):
+            levels.extend(
+                StockLevel.objects.select_for_update()
+                .filter(variant_id__in=variant_ids[start : start + 500])
+                .order_by("variant_id")
+                .values_list("variant_id", "on_hand", "allocated")
+            )
+        shortages = [
+            Shortage(variant_id, allocated, on_hand[variant_id])
+            for variant_id, _count, allocated in levels
+            if on_hand[variant_id] < allocated
+        ]
+        if shortages:
+            raise InsufficientStock(
+                "Units are promised to orders; stock cannot go below that.", shortages=shortages
+            )
+        changed = [level for level in levels if on_hand[level[0]] != level[1]]
+        now = timezone.now()
+        # Still one conditional UPDATE per row: it applies only where the counts read are the
+        # counts stored, so the check against the allocated units above still holds.
+        updated = update_each(
+            StockLevel,
+            fields=("on_hand", "updated_at"),
+            keys=("variant", "on_hand", "allocated"),
+            rows=[
+                (on_hand[variant_id], now, variant_id, count, allocated)
+                for variant_id, count, allocated in changed
+            ],
+        )
+        if updated != len(changed):
+            raise Conflict("The stock changed meanwhile; try again.", code="stock_changed")
+        StockMovement.objects.bulk_create(
+            [
+                StockMovement(
+                    variant_id=variant_id,
+                    on_hand_change=on_hand[variant_id] - count,
+                    on_hand_after=on_hand[variant_id],
+                    allocated_after=allocated,
+                    reason=reason,
+                    created_by=created_by,
+                )
+                for variant_id, count, allocated in changed
+            ],
+            batch_size=500,
+        )
+    return len(changed)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mallkit.core import money
 from mallkit.core.errors import Conflict
 from mallkit.inventory import services as inventory
 
@@ -195,3 +196,47 @@ def expire_unpaid_orders(*, now=None) -> int:
         expires_at__lte=now,
     ).values_list("pk", flat=True)
     return sum(1 for pk in list(due) if expire_order(order=Order(pk=pk)))
+
+
+def reserve_refund(*, order: Order, amount) -> bool:
+    """Count a refund about to be made against what the order was paid (inside a transaction).
+
+    One conditional UPDATE, so racing refunds can never add up to more than was paid; False when
+    the amount does not fit. Raises TransitionNotAllowed when the order cannot be refunded.
+    """
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    transitions.check(order, "refund")
+    after = money.added("amount_refunded", amount, order.currency)
+    return bool(
+        Order.objects.filter(pk=order.pk, amount_paid__gte=after).update(
+            amount_refunded=after, updated_at=timezone.now()
+        )
+    )
+
+
+def release_refund(*, order: Order, amount) -> None:
+    """Give back a reservation made by reserve_refund when the refund did not happen."""
+    Order.objects.filter(pk=order.pk, amount_refunded__gte=amount).update(
+        amount_refunded=money.added("amount_refunded", -amount, order.currency),
+        updated_at=timezone.now(),
+    )
+
+
+def record_refund(*, order: Order, amount, actor=None, note: str = "") -> Order:
+    """Mark a reserved refund as made: the payment status follows what is left, and an event."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        status = (
+            Order.PaymentStatus.REFUNDED
+            if order.amount_refunded >= order.amount_paid
+            else Order.PaymentStatus.PARTIALLY_REFUNDED
+        )
+        return _move(
+            order,
+            "refund",
+            actor=actor,
+            event_type=OrderEvent.Type.REFUNDED,
+            updates={"payment_status": status},
+            message=note or f"Refunded {amount} {order.currency}.",
+            data={"amount": str(amount)},
+        )

@@ -26,6 +26,10 @@ class Payment(models.Model):
     amount = models.DecimalField(_("amount"), **MONEY)
     currency = models.CharField(_("currency"), max_length=3)
     amount_refunded = models.DecimalField(_("refunded"), default=0, **MONEY)
+    # Whether this payment's money was counted in the order's amount paid. A payment that
+    # arrived for an expired or already paid order was not, so refunding it leaves the order's
+    # totals alone.
+    applied_to_order = models.BooleanField(_("counted in the order"), default=False)
     redirect_url = models.URLField(_("payment page"), max_length=1000, blank=True)
     instructions = models.TextField(_("instructions"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,3 +99,7 @@ class WebhookEvent(models.Model):
 
     def __str__(self):
         return f"{self.gateway}:{self.event_id}"
+
+
+# The sandbox provider's records belong to this app (see payments/sandbox/__init__.py).
+from .sandbox.models import SandboxCharge, SandboxRefund  # noqa: E402, F401

@@ -2,20 +2,48 @@
 
 Every answer becomes an append-only PaymentTransaction. Gateways are called outside database
 transactions (they may be slow or remote), after the order they pay for is committed.
+
+Webhooks are verified by their gateway, stored once by the provider's event id and applied
+idempotently (handle_webhook). Refunds live in payments.refunds; refund_payment and its errors
+are importable from here too, as every other payment service is.
 """
 
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 
-from mallkit.core.errors import Conflict
+from mallkit.core.errors import Conflict, DomainError
+from mallkit.notifications import services as notifications
 from mallkit.orders import services as orders
 from mallkit.orders import transitions
+from mallkit.orders.models import Order
 
-from . import gateways
-from .gateways.base import GatewayError, GatewayResult, PaymentRequest
-from .models import Payment, PaymentTransaction
+from . import gateways, refunds
+from .gateways.base import GatewayError, GatewayEvent, GatewayResult, InvalidWebhook, PaymentRequest
+from .models import Payment, PaymentTransaction, WebhookEvent
+from .refunds import RefundExceedsPaid, RefundFailed, RefundNotAllowed, refund_payment
+
+__all__ = [
+    "RefundExceedsPaid",
+    "RefundFailed",
+    "RefundNotAllowed",
+    "WebhookOutcome",
+    "create_payment",
+    "handle_webhook",
+    "new_reference",
+    "record_failure",
+    "record_success",
+    "refund_payment",
+    "start_payment",
+]
+
+PAYMENT_SUCCEEDED = "payment.succeeded"
+PAYMENT_FAILED = "payment.failed"
+REFUND_SUCCEEDED = "refund.succeeded"
 
 
 def new_reference() -> str:
@@ -137,7 +165,10 @@ def record_success(
         )
         order = payment.order
         if transitions.allowed(order, "confirm_payment"):
-            orders.mark_paid(order=order, amount=amount, actor=actor)
+            order = orders.mark_paid(order=order, amount=amount, actor=actor)
+            Payment.objects.filter(pk=payment.pk).update(applied_to_order=True)
+            # Reached once per payment: the status check above makes replays return early.
+            notifications.send_payment_received(order=order)
         else:
             # Money for an order that can no longer take it (expired or cancelled): keep the
             # record and ask staff to refund or reinstate.
@@ -153,7 +184,11 @@ def record_success(
 def record_failure(
     *, payment: Payment, message: str = "", provider_reference: str = "", raw=None
 ) -> Payment:
-    """Record a failed attempt; the order stays unpaid so the shopper may try again."""
+    """Record a failed attempt; the order stays unpaid so the shopper may try again.
+
+    A failure reported after the payment succeeded is kept as a record only: it neither tells
+    the shopper nor the order's timeline that the (successful) payment failed.
+    """
     with transaction.atomic():
         payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
         PaymentTransaction.objects.create(
@@ -166,13 +201,137 @@ def record_failure(
             message=message[:500],
             raw=raw or {},
         )
+        if payment.status == Payment.Status.SUCCEEDED:
+            return payment
         if payment.status == Payment.Status.PENDING:
             Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED)
+        order = payment.order
         orders.record_event(
-            order=payment.order,
+            order=order,
             type="payment_failed",
             message=message or "The payment was declined.",
             visible_to_customer=True,
         )
+        if (
+            order.status == Order.Status.PENDING
+            and order.payment_status == Order.PaymentStatus.UNPAID
+        ):
+            # Only an order still waiting for its money can be paid again, so only then is the
+            # shopper told to try again.
+            notifications.send_payment_failed(order=order)
         payment.refresh_from_db()
         return payment
+
+
+# Webhooks ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    """What became of a webhook: "processed", "duplicate" (seen before) or "ignored"."""
+
+    status: str
+    event_id: str
+    outcome: str
+
+
+def handle_webhook(*, gateway_code: str, headers: Mapping[str, str], body: bytes) -> WebhookOutcome:
+    """Verify a gateway's webhook, store it once by its event id and apply it.
+
+    Raises NotFound for an unknown gateway and InvalidWebhook for a bad or missing signature, a
+    stale timestamp or a malformed body; then nothing is written. An event already stored
+    answers "duplicate" and changes nothing, however many copies arrive at once.
+    """
+    gateway = gateways.get(gateway_code)
+    event = gateway.parse_webhook(headers=headers, body=body)
+    if not event.event_id or len(event.event_id) > 255 or len(event.type) > 100:
+        raise InvalidWebhook("The webhook's event id or type is not valid.")
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = WebhookEvent.objects.create(
+                    gateway=gateway.code,
+                    event_id=event.event_id,
+                    type=event.type,
+                    payload=event.raw,
+                )
+        except IntegrityError:
+            seen = (
+                WebhookEvent.objects.filter(gateway=gateway.code, event_id=event.event_id)
+                .values_list("outcome", flat=True)
+                .first()
+            )
+            return WebhookOutcome("duplicate", event.event_id, seen or "")
+        try:
+            with transaction.atomic():
+                status, outcome = _apply_event(gateway_code=gateway.code, event=event)
+        except DomainError as error:
+            # A refusal by the domain (e.g. a cancelled payment) will not change on a retry, so
+            # the event is kept with the reason instead of being asked for again.
+            status, outcome = "ignored", f"Not applied: {error.message}"
+        WebhookEvent.objects.filter(pk=record.pk).update(outcome=outcome[:255])
+    return WebhookOutcome(status, event.event_id, outcome)
+
+
+def _find_payment(*, gateway_code: str, event: GatewayEvent) -> Payment | None:
+    candidates = Payment.objects.filter(gateway=gateway_code).select_related("order")
+    if event.reference:
+        found = candidates.filter(reference=event.reference).first()
+        if found is not None:
+            return found
+    if event.provider_reference:
+        # Some notices (a refund made in the provider's dashboard) name only the provider's id.
+        return (
+            candidates.filter(
+                Q(provider_reference=event.provider_reference)
+                | Q(
+                    transactions__kind=PaymentTransaction.Kind.CAPTURE,
+                    transactions__provider_reference=event.provider_reference,
+                )
+            )
+            .distinct()
+            .first()
+        )
+    return None
+
+
+def _apply_event(*, gateway_code: str, event: GatewayEvent) -> tuple[str, str]:
+    if event.type not in {PAYMENT_SUCCEEDED, PAYMENT_FAILED, REFUND_SUCCEEDED}:
+        return "ignored", f"Ignored a {event.type} event."
+    payment = _find_payment(gateway_code=gateway_code, event=event)
+    if payment is None:
+        return "ignored", "unknown payment"
+    if event.type == PAYMENT_FAILED:
+        record_failure(
+            payment=payment,
+            message=event.message or "The payment failed.",
+            provider_reference=event.provider_reference,
+            raw=event.raw,
+        )
+        return "processed", "Payment failure recorded."
+    # Lock first, so what follows reads the payment as it is, not as it was before a racing
+    # event for the same payment committed.
+    payment = Payment.objects.select_for_update().select_related("order").get(pk=payment.pk)
+    if event.amount is None:
+        orders.flag(
+            order=payment.order,
+            reason=f"A {event.type} notice for payment {payment.reference} had no amount.",
+        )
+        return "processed", "No amount given; flagged for staff."
+    if event.type == REFUND_SUCCEEDED:
+        return "processed", refunds.apply_refund_notice(payment=payment, event=event)
+    was_succeeded = payment.status == Payment.Status.SUCCEEDED
+    payment = record_success(
+        payment=payment,
+        amount=event.amount,
+        currency=event.currency,
+        provider_reference=event.provider_reference,
+        raw=event.raw,
+    )
+    if payment.status != Payment.Status.SUCCEEDED:
+        return "processed", "Amount or currency did not match the order; flagged for staff."
+    if was_succeeded:
+        return "processed", "Payment was already recorded."
+    if payment.applied_to_order:
+        return "processed", "Payment captured; order marked paid."
+    return "processed", "Payment captured for an order that cannot take it; flagged for staff."

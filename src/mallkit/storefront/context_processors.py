@@ -1,12 +1,24 @@
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
+
+from mallkit.catalog import selectors
+
+from .presentation import prices_shown
 
 
 def shop(request):
-    """Shop-wide values every storefront template may use."""
+    """Shop-wide values every storefront template may use.
+
+    The category menu is read only when a template shows it (one query), so admin pages and
+    e-mails do not pay for it. Nothing personal is kept here.
+    """
+    is_showcase = settings.MALLKIT_MODE == "showcase"
     return {
         "shop_name": settings.MALLKIT_SHOP_NAME,
         "shop_mode": settings.MALLKIT_MODE,
-        "is_showcase": settings.MALLKIT_MODE == "showcase",
-        "show_prices": settings.MALLKIT_MODE != "showcase" or settings.MALLKIT_SHOWCASE_SHOW_PRICES,
+        "is_showcase": is_showcase,
+        "show_prices": prices_shown(),
         "currency": settings.MALLKIT_CURRENCY,
+        "menu_categories": SimpleLazyObject(selectors.category_tree),
+        "account_url": settings.LOGIN_REDIRECT_URL,
     }

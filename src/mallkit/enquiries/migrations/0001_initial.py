@@ -5,31 +5,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_initial'),
+        ("catalog", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Enquiry',
+            name="Enquiry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, verbose_name='name')),
-                ('email', models.EmailField(max_length=254, verbose_name='e-mail address')),
-                ('phone', models.CharField(blank=True, max_length=32, verbose_name='phone')),
-                ('company', models.CharField(blank=True, max_length=120, verbose_name='company')),
-                ('message', models.TextField(max_length=5000, verbose_name='message')),
-                ('is_read', models.BooleanField(default=False, verbose_name='read')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='received')),
-                ('product', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='enquiries', to='catalog.product', verbose_name='product')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, verbose_name="name")),
+                ("email", models.EmailField(max_length=254, verbose_name="e-mail address")),
+                ("phone", models.CharField(blank=True, max_length=32, verbose_name="phone")),
+                ("company", models.CharField(blank=True, max_length=120, verbose_name="company")),
+                ("message", models.TextField(max_length=5000, verbose_name="message")),
+                ("is_read", models.BooleanField(default=False, verbose_name="read")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="received")),
+                (
+                    "product",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="enquiries",
+                        to="catalog.product",
+                        verbose_name="product",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enquiry',
-                'verbose_name_plural': 'enquiries',
-                'ordering': ['-created_at'],
+                "verbose_name": "enquiry",
+                "verbose_name_plural": "enquiries",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -50,6 +50,13 @@ class GatewayEvent:
     currency: str
     provider_reference: str = ""
     raw: dict = field(default_factory=dict)
+    #: Why a payment failed, in the provider's words.
+    message: str = ""
+    #: For refunds: the provider's id of this refund, when it tells.
+    refund_reference: str = ""
+    #: For refunds: the provider's running total refunded for the payment, when it tells. Totals
+    #: let the shop reconcile refunds it started itself with refunds made elsewhere, in any order.
+    amount_refunded: Decimal | None = None
 
 
 class InvalidWebhook(ValidationFailed):
@@ -76,4 +83,11 @@ class PaymentGateway(Protocol):
 
     def parse_webhook(self, *, headers: Mapping[str, str], body: bytes) -> GatewayEvent: ...
 
-    def refund(self, *, reference: str, amount: Decimal) -> GatewayResult: ...
+    def refund(
+        self, *, reference: str, amount: Decimal, currency: str = "", idempotency_key: str = ""
+    ) -> GatewayResult:
+        """Send money back; `reference` is the provider's id of the captured payment.
+
+        `idempotency_key` is the same for retries of one refund, so a retry never refunds twice.
+        """
+        ...

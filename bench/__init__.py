@@ -1,0 +1,1 @@
+"""Load benchmarks of the shop: `python -m bench` (pages) and `python -m bench checkout`."""
