@@ -21,7 +21,13 @@ run: venv
 	mkdir -p var
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The task worker sends e-mails, delivers sandbox webhooks and expires unpaid orders;
+	@# it stops with the server.
+	export DEBUG=$${DEBUG:-1} \
+	  MALLKIT_SANDBOX_WEBHOOK_URL=$${MALLKIT_SANDBOX_WEBHOOK_URL:-http://$(HOST):$(PORT)/api/v1/payments/sandbox/webhook}; \
+	$(BIN)/python manage.py run_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -42,3 +48,14 @@ messages: venv
 
 bench: venv
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Backups: a timestamped database dump (pg_dump or SQLite's online backup) and a media archive
+# in MALLKIT_BACKUP_DIR (var/backups); `make restore FILE=<either file>` puts both back.
+.PHONY: backup restore
+
+backup: venv
+	$(BIN)/python manage.py backup $(BACKUP_ARGS)
+
+restore: venv
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/mallkit-<time>.sqlite3"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)" $(RESTORE_ARGS)

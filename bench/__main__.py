@@ -56,8 +56,8 @@ def parse(argv: list[str]) -> tuple[str, Config, argparse.Namespace]:
     parser.add_argument(
         "--worker-class",
         choices=["sync", "gthread"],
-        default=os.environ.get("BENCH_WORKER_CLASS", "gthread"),
-        help="gunicorn worker class (BENCH_WORKER_CLASS, default gthread)",
+        default=os.environ.get("BENCH_WORKER_CLASS", "sync"),
+        help="gunicorn worker class (BENCH_WORKER_CLASS, default sync)",
     )
     parser.add_argument(
         "--threads",

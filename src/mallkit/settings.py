@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks",
     "django_tasks_db",
+    "csp",
     "mallkit.core",
     "mallkit.accounts",
     "mallkit.cart",
@@ -71,13 +72,21 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id and one log line per request, error answers included.
+    "mallkit.core.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above the page cache, so pages served from it carry the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Anonymous visitors' pages from the cache; a hit skips everything below (core/cache.py).
+    "mallkit.core.cache.PageCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Logins and checkouts per client address (MALLKIT_RATE_LIMITS, core/ratelimit.py).
+    "mallkit.core.ratelimit.RateLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -130,7 +139,51 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["TEST"] = {
         "NAME": os.path.join(tempfile.gettempdir(), f"mallkit-test-{os.getpid()}.sqlite3")
     }
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    # A database that is down must fail a request (and /healthz) in seconds, not minutes;
+    # persistent connections are checked before reuse, so a restarted server costs no error.
+    _db.setdefault("OPTIONS", {}).setdefault("connect_timeout", int(env("DB_CONNECT_TIMEOUT", "5")))
+    _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
+
+# An optional read replica for catalogue pages (core/db_router.py); writes and checkout stay on
+# the primary above.
+MALLKIT_REPLICA_DATABASE = "replica"
+MALLKIT_REPLICA_APPS = ["catalog", "inventory"]
+# Pages whose reads must see the latest writes: everything a shopper or staff member changes.
+MALLKIT_PRIMARY_PATHS = [
+    "/checkout/",
+    "/cart/",
+    "/account/",
+    "/backoffice/",
+    "/admin/",
+    "/sandbox/",
+    "/api/v1/checkout",
+    "/api/v1/cart",
+    "/api/v1/orders",
+    "/api/v1/payments",
+    "/api/v1/staff",
+    "/api/v1/me",
+]
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL")
+if DATABASE_REPLICA_URL:
+    _replica = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60"))
+    )
+    if _replica["ENGINE"] == "django.db.backends.sqlite3":
+        if not os.path.isabs(_replica["NAME"]):
+            _replica["NAME"] = str(BASE_DIR / _replica["NAME"])
+        _replica["CONN_MAX_AGE"] = 0
+    else:
+        _replica.setdefault("OPTIONS", {}).setdefault(
+            "connect_timeout", int(env("DB_CONNECT_TIMEOUT", "5"))
+        )
+        _replica["CONN_HEALTH_CHECKS"] = True
+    # Tests read the replica through the test database instead of needing a second one.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[MALLKIT_REPLICA_DATABASE] = _replica
+    DATABASE_ROUTERS = ["mallkit.core.db_router.ReplicaRouter"]
+    MIDDLEWARE.append("mallkit.core.db_router.ReplicaMiddleware")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -198,12 +251,45 @@ STORAGES = {
         )
     },
 }
-if env("AWS_STORAGE_BUCKET_NAME"):
+# Uploads (and their renditions, which easy-thumbnails stores beside them) go to S3-compatible
+# storage through django-storages when a bucket is named: AWS S3, MinIO, Ceph, Garage...
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
+MEDIA_ORIGINS = []  # where media are served from when that is not this site (for the CSP)
+if AWS_STORAGE_BUCKET_NAME:
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
-    AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME")
-    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL")
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL")  # unset for AWS itself
     AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME")
+    # Unset, boto3 looks further: its own variables, ~/.aws, an instance role.
+    AWS_S3_ACCESS_KEY_ID = env("AWS_ACCESS_KEY_ID")
+    AWS_S3_SECRET_ACCESS_KEY = env("AWS_SECRET_ACCESS_KEY")
+    AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE")  # "path" for most self-hosted ones
+    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN")  # a CDN or public host name for media
+    AWS_S3_URL_PROTOCOL = env("AWS_S3_URL_PROTOCOL", "https:")
+    AWS_LOCATION = env("AWS_LOCATION", "")  # a folder inside the bucket
+    # Public pictures need no signature; a private bucket sets 1 to get signed, expiring URLs.
     AWS_QUERYSTRING_AUTH = env_bool("AWS_QUERYSTRING_AUTH", False)
+    AWS_DEFAULT_ACL = env("AWS_DEFAULT_ACL") or None
+    # Picture names are random and renditions are named after their options, so a file
+    # behind a URL never changes: browsers and CDNs may keep it.
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=2592000"}
+    from urllib.parse import urlsplit
+
+    if AWS_S3_CUSTOM_DOMAIN:
+        MEDIA_ORIGINS.append(f"{AWS_S3_URL_PROTOCOL}//{AWS_S3_CUSTOM_DOMAIN}")
+    elif AWS_S3_ENDPOINT_URL:
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL)
+        MEDIA_ORIGINS.append(f"{_endpoint.scheme}://{_endpoint.netloc}")
+        if AWS_S3_ADDRESSING_STYLE != "path":
+            MEDIA_ORIGINS.append(
+                f"{_endpoint.scheme}://{AWS_STORAGE_BUCKET_NAME}.{_endpoint.netloc}"
+            )
+    else:
+        MEDIA_ORIGINS.append(f"https://{AWS_STORAGE_BUCKET_NAME}.s3.amazonaws.com")
+        if AWS_S3_REGION_NAME:
+            MEDIA_ORIGINS.append(
+                f"https://{AWS_STORAGE_BUCKET_NAME}.s3.{AWS_S3_REGION_NAME}.amazonaws.com"
+            )
+MEDIA_ORIGINS += env_list("CSP_MEDIA_ORIGINS")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
@@ -215,6 +301,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", "mallkit"),
+            # A Redis that is down or unreachable must fail a request in seconds, not hang
+            # a worker; /healthz then reports the cache as down.
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 5},
         }
     }
     SESSION_ENGINE = "django.contrib.sessions.backends.cache"
@@ -268,7 +357,16 @@ THUMBNAIL_QUALITY = 82
 THUMBNAIL_CACHE_DIMENSIONS = True
 
 # Production hardening (the defaults are safe; DEBUG relaxes only what needs relaxing).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_PROXY") else None
+BEHIND_PROXY = env_bool("BEHIND_PROXY")
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# The client's address comes from X-Forwarded-For only behind our own proxies (core/client_ip.py):
+# how many of them append to it, and optionally the networks they connect from.
+MALLKIT_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1")) if BEHIND_PROXY else 0
+MALLKIT_TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+ALLAUTH_TRUSTED_PROXY_COUNT = MALLKIT_TRUSTED_PROXY_COUNT
+AXES_CLIENT_IP_CALLABLE = "mallkit.core.client_ip.client_ip"
+# Load balancers and monitors ask for /healthz over plain HTTP on the private network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = int(env("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
@@ -283,15 +381,54 @@ CSRF_COOKIE_HTTPONLY = False
 LANGUAGE_COOKIE_SECURE = not DEBUG
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): only this site's own scripts and styles. Templates hold no
+# inline script, event handler or style attribute; pages are cached and shared between visitors,
+# so per-response nonces cannot work for them. JSON data blocks (json_script) are not scripts
+# the browser runs, so the policy leaves them alone.
+_form_targets = env_list("CSP_FORM_ACTION")
+if any(".stripe." in gateway for gateway in env_list("MALLKIT_PAYMENT_GATEWAYS")):
+    # Stripe's gateway answers the payment form with a redirect to its hosted page, and
+    # Chromium applies form-action to the redirects that follow a form submission.
+    _form_targets.append("https://checkout.stripe.com")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *MEDIA_ORIGINS],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *_form_targets],
+    }
+}
+if env("CSP_REPORT_URI"):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [env("CSP_REPORT_URI")]
 if TESTING:
     SECURE_SSL_REDIRECT = False
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
 
+# One line per request and per order event (core/logging.py); LOG_FORMAT=json for log shippers.
+LOG_FORMAT = env("LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "mallkit.core.logging.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "mallkit.core.logging.TextFormatter"},
+        "json": {"()": "mallkit.core.logging.JSONFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
@@ -313,6 +450,13 @@ MALLKIT_PAYMENT_GATEWAYS = env_list(
     "mallkit.payments.gateways.sandbox.SandboxGateway",
 )
 MALLKIT_SANDBOX_SECRET = env("MALLKIT_SANDBOX_SECRET", "sandbox-secret-change-me")
+# Where the sandbox provider POSTs its webhooks; empty delivers them inside the task worker.
+MALLKIT_SANDBOX_WEBHOOK_URL = env("MALLKIT_SANDBOX_WEBHOOK_URL", "")
+# Stripe (add "mallkit.payments.gateways.stripe.StripeGateway" to MALLKIT_PAYMENT_GATEWAYS).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", "")
+STRIPE_API_BASE = env("STRIPE_API_BASE", "")
+STRIPE_SITE_URL = env("STRIPE_SITE_URL", "")
 MALLKIT_TAX_RATE = env("MALLKIT_TAX_RATE", "0")  # shop-wide percent, e.g. "8.25"
 MALLKIT_PRICES_INCLUDE_TAX = env_bool("MALLKIT_PRICES_INCLUDE_TAX", False)
 MALLKIT_UNPAID_ORDER_MINUTES = int(env("MALLKIT_UNPAID_ORDER_MINUTES", "30"))
@@ -321,4 +465,23 @@ MALLKIT_BANK_DETAILS = env(
     "MALLKIT_BANK_DETAILS",
     "Mallkit Demo Shop · IBAN DE00 1234 5678 9012 3456 78 · BIC DEMODEFFXXX",
 )
-MALLKIT_PAGE_CACHE_SECONDS = int(env("MALLKIT_PAGE_CACHE_SECONDS", "300"))
+# How long anonymous visitors' pages are shared (core/cache.py); 0 turns page caching off. Off in
+# tests, which render pages to check them; tests/bench turns it on to test the cache itself.
+MALLKIT_PAGE_CACHE_SECONDS = int(env("MALLKIT_PAGE_CACHE_SECONDS", "0" if TESTING else "300"))
+
+# Requests per client address (core/ratelimit.py), counted in the shared cache: "count/seconds".
+# Generous in tests, whose suites log in and check out many times; tests of the limits lower them.
+MALLKIT_RATE_LIMITS = {
+    "login": {
+        "rate": env("MALLKIT_RATE_LIMIT_LOGIN", "100000/60" if TESTING else "20/300"),
+        "methods": ["POST"],
+        "paths": ["/account/login/", "/backoffice/login/", "/api/v1/auth/token"],
+    },
+    "checkout": {
+        "rate": env("MALLKIT_RATE_LIMIT_CHECKOUT", "100000/60" if TESTING else "60/600"),
+        "methods": ["POST"],
+        "paths": ["/checkout/", "/api/v1/checkout"],
+    },
+}
+# Where `manage.py backup` (make backup) writes its files.
+MALLKIT_BACKUP_DIR = Path(env("MALLKIT_BACKUP_DIR", str(BASE_DIR / "var" / "backups")))

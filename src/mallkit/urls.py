@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from mallkit.api.urls import api
+from mallkit.core import health
 
 handler404 = "mallkit.storefront.views.page_not_found"
 
 urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("backoffice/", include("mallkit.backoffice.urls", namespace="backoffice")),
     path("api/v1/", api.urls),

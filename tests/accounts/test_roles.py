@@ -42,3 +42,21 @@ def test_owner_has_every_permission():
     from django.contrib.auth.models import Permission
 
     assert len(perms("Owner")) == Permission.objects.count()
+
+
+def test_create_staff_member_puts_them_in_one_role():
+    from mallkit.accounts.services import create_staff_member
+    from mallkit.core.errors import ValidationFailed
+
+    user = create_staff_member(
+        email="Wes@Example.com", password="a-long-enough-pass", role="Warehouse"
+    )
+    assert (user.email, user.is_staff, user.is_superuser) == ("wes@example.com", True, False)
+    assert list(user.groups.values_list("name", flat=True)) == ["Warehouse"]
+    for kwargs in (
+        {"email": "wes@example.com", "password": "a-long-enough-pass", "role": "Warehouse"},
+        {"email": "new@example.com", "password": "short", "role": "Warehouse"},
+        {"email": "new@example.com", "password": "a-long-enough-pass", "role": "Pirate"},
+    ):
+        with pytest.raises(ValidationFailed):
+            create_staff_member(**kwargs)

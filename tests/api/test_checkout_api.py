@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.db.models import Sum
+from django.test import Client
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -119,7 +120,7 @@ def nothing_ordered():
     )
 
 
-# What the shop offers ------------------------------------------------------------------------------
+# What the shop offers -----------------------------------------------------------------------------
 
 
 def test_shipping_methods_list_everything_with_prices(client):
@@ -190,7 +191,7 @@ def test_stripe_is_listed_when_configured(client, settings):
     assert codes == ["cod", "bank_transfer", "sandbox", "stripe"]
 
 
-# Placing an order -----------------------------------------------------------------------------------
+# Placing an order ---------------------------------------------------------------------------------
 
 
 def test_bank_transfer_answers_the_order_with_instructions(client, auth, cart, member):
@@ -370,7 +371,7 @@ def test_checkout_needs_credentials(client, cart):
     assert response.json() == NOT_AUTHENTICATED
 
 
-# Idempotency ------------------------------------------------------------------------------------------
+# Idempotency --------------------------------------------------------------------------------------
 
 
 def test_the_same_key_answers_the_same_order_without_a_second_payment(client, auth, cart):
@@ -418,8 +419,6 @@ def test_concurrent_requests_with_one_key_place_one_order(client, shirt, mug):
     CartLineFactory(cart=cart, variant=mug, quantity=1)
 
     def attempt():
-        from django.test import Client
-
         return checkout(Client(), headers, key="same-key-for-all")
 
     outcomes = run_concurrently(attempt, [()] * 4)
@@ -433,7 +432,7 @@ def test_concurrent_requests_with_one_key_place_one_order(client, shirt, mug):
     assert StockLevel.objects.get(variant=shirt).allocated == 2
 
 
-# Refusals --------------------------------------------------------------------------------------------
+# Refusals -----------------------------------------------------------------------------------------
 
 
 def test_short_stock_answers_409_with_the_short_lines(client, auth, cart, shirt, mug):
@@ -532,7 +531,7 @@ def test_pickup_needs_no_address(client, auth, cart):
     assert response.json()["shipping"] == "0.00"
 
 
-# Showcase mode and the schema ------------------------------------------------------------------------
+# Showcase mode and the schema ---------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

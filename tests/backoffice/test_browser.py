@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from PIL import Image, ImageDraw
+from playwright.sync_api import expect
 
 from mallkit.catalog.models import Product
 from tests.backoffice.roles import make_person
@@ -44,7 +45,10 @@ def serve_media(route):
 def shot(page, name):
     SHOTS.mkdir(parents=True, exist_ok=True)
     # A full-page picture would show the sticky save bar in the middle of the page.
-    page.add_style_tag(content=".save-bar { position: static; margin-top: 1rem; }")
+    # (Set through the CSSOM: the Content-Security-Policy refuses injected <style> elements.)
+    page.evaluate(
+        "document.querySelectorAll('.save-bar').forEach(bar => bar.style.position = 'static')"
+    )
     page.screenshot(path=str(SHOTS / f"backoffice-{name}.png"), full_page=True)
 
 
@@ -78,6 +82,12 @@ def test_catalogue_manager_creates_and_publishes_a_product(page, tmp_path):
     page.wait_for_selector("input[name=variants-1-sku]")
     assert page.input_value("input[name=variants-0-sku]") == "ADL-BRASS"
     assert page.input_value("input[name=variants-1-sku]") == "ADL-BLACK"
+    # A row added by the page's script, then pruned again.
+    page.click("button[data-add-variant]")
+    page.fill("input[name=variants-2-sku]", "ADL-SPARE")
+    page.check("input[name=variants-2-DELETE]")
+    assert "removed" in page.locator("[data-variant-row]").nth(2).get_attribute("class")
+    assert page.input_value("input[name=variants-TOTAL_FORMS]") == "3"
     page.fill("input[name=variants-0-stock]", "12")
     page.fill("input[name=variants-1-stock]", "4")
     page.fill("input[name=variants-1-compare_at_price]", "109.00")
@@ -99,7 +109,7 @@ def test_catalogue_manager_creates_and_publishes_a_product(page, tmp_path):
         ],
     )
     page.click("button:has-text('Upload')")
-    page.wait_for_function("document.querySelectorAll('.gallery-item').length === 2")
+    expect(page.locator(".gallery-item")).to_have_count(2)
     page.fill("#alt-" + str(product.images.first().pk), "The brass lamp, lit")
     page.locator(".alt-form button").first.click()
     page.wait_for_selector("text=Saved.")

@@ -37,7 +37,7 @@ def test_tree_is_listed_in_order_with_indentation(manager_client):
         ("Home", 0),
         ("Lamps", 1),
     ]
-    assert "--depth: 1" in response.content.decode()
+    assert '<tr class="depth-1">' in response.content.decode()
 
 
 def test_create_a_subcategory_with_a_picture(manager_client):

@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from mallkit.checkout import services as checkout
+from mallkit.inventory.models import StockLevel
 from mallkit.orders.models import Order
+from mallkit.payments import services as payments
+from mallkit.payments.models import Payment
+from mallkit.storefront.checkout_flow import confirmation_path
 from tests.factories import ShippingMethodFactory, UserFactory, VoucherFactory, buyable_variant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -173,3 +178,101 @@ def test_a_guest_pays_by_bank_transfer_and_sees_the_instructions(page, live_serv
     page.get_by_role("heading", name="How to pay").wait_for()
     assert page.get_by_text("Please transfer 54.00 USD").is_visible()  # 45 + 5, plus 8% tax
     shoot(page, "guest-2-complete")
+
+
+def fill_guest_address(page):
+    page.fill("input[name=email]", "ada@example.com")
+    page.fill("input[name=full_name]", "Ada Lovelace")
+    page.fill("input[name=line1]", "12 Analytical Row")
+    page.fill("input[name=city]", "London")
+    page.fill("input[name=postal_code]", "N1 7GU")
+    page.select_option("select[name=country]", "GB")
+    page.get_by_role("button", name="Continue to delivery").click()
+
+
+def test_a_declined_card_can_be_tried_again_from_the_confirmation(page, live_server):
+    ShippingMethodFactory(code="standard", name="Standard delivery", price=Decimal("5.00"))
+    lamp = buyable_variant(price="45.00", stock=3, name="Brass Lamp")
+    page.goto(lamp.product.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_text("“Brass Lamp” is in your cart.").wait_for()
+    page.goto("/checkout/")
+    fill_guest_address(page)
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_label("Card (sandbox)").check()
+    page.get_by_role("button", name="Review your order").click()
+    page.get_by_role("button", name="Place order · $54.00").click()
+
+    page.wait_for_url(re.compile(r"/sandbox/pay/"))
+    expiry = f"12 / {(date.today().year + 2) % 100:02d}"
+    page.get_by_label("Card number").fill("4000 0000 0000 0002")
+    page.get_by_label("Expiry date").fill(expiry)
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Pay 54.00 USD").click()
+    page.get_by_role("alert").get_by_text("Your card was declined.").wait_for()
+
+    # The shopper goes back to the shop: the order waits, and says the payment failed.
+    order = Order.objects.get()
+    page.goto(confirmation_path(order))
+    page.get_by_role("heading", name="Payment failed — try again").wait_for()
+    shoot(page, "failed")
+    page.get_by_role("link", name="Try again").click()
+
+    page.wait_for_url(re.compile(r"/sandbox/pay/"))
+    page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Expiry date").fill(expiry)
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Pay 54.00 USD").click()
+    page.wait_for_url(re.compile(r"/checkout/complete/"))
+    page.get_by_role("heading", name="Paid", exact=True).wait_for()
+    order.refresh_from_db()
+    assert order.payment_status == Order.PaymentStatus.PAID
+
+
+def test_short_stock_is_explained_line_by_line(page, live_server):
+    ShippingMethodFactory(code="standard", name="Standard delivery", price=Decimal("5.00"))
+    lamp = buyable_variant(price="45.00", stock=5, name="Brass Lamp")
+    page.goto(lamp.product.get_absolute_url())
+    page.locator(".product-add input[name=quantity]").fill("3")
+    page.get_by_role("button", name="Add to cart").click()
+    page.get_by_text("“Brass Lamp” is in your cart.").wait_for()
+    page.goto("/checkout/")
+    fill_guest_address(page)
+    page.get_by_role("button", name="Continue to payment").click()
+    page.get_by_role("button", name="Review your order").click()
+    StockLevel.objects.filter(variant=lamp).update(on_hand=1)
+    page.get_by_role("button", name=re.compile("Place order")).click()
+
+    page.get_by_text("You asked for 3; only 1 is left (2 short).").wait_for()
+    shoot(page, "short-stock")
+    assert not Order.objects.exists()
+    page.get_by_role("link", name="Go to your cart").click()
+    page.wait_for_url(re.compile(r"/cart/$"))
+
+
+def test_the_confirmation_notices_the_payment_without_a_reload(page, live_server):
+    ShippingMethodFactory(code="standard", name="Standard delivery", price=Decimal("5.00"))
+    lamp = buyable_variant(price="45.00", stock=3, name="Brass Lamp")
+    order = checkout.place_order(
+        items={lamp.pk: 1},
+        email="ada@example.com",
+        shipping_address={
+            "full_name": "Ada Lovelace",
+            "line1": "12 Analytical Row",
+            "city": "London",
+            "postal_code": "N1 7GU",
+            "country": "GB",
+        },
+        shipping_method_code="standard",
+        payment_method="sandbox",
+    )
+    payment = payments.start_payment(payment=Payment.objects.get(order=order))
+
+    page.goto(confirmation_path(order))
+    page.get_by_role("heading", name="Waiting for payment confirmation").wait_for()
+    shoot(page, "waiting")
+    payments.record_success(payment=payment, amount=payment.amount, currency=payment.currency)
+
+    # htmx asks again every few seconds and swaps the status in place.
+    page.get_by_role("heading", name="Paid", exact=True).wait_for(timeout=10_000)
+    assert page.get_by_text("We have received your payment of $54.00.").is_visible()

@@ -104,7 +104,7 @@ def text(response) -> str:
     return response.content.decode()
 
 
-# The whole flow ----------------------------------------------------------------------------------
+# The whole flow -----------------------------------------------------------------------------------
 
 
 def test_a_guest_buys_with_a_voucher_and_pays_by_bank_transfer(
@@ -353,7 +353,7 @@ def test_an_online_payment_sends_the_shopper_to_the_payment_page(client, shirt):
     )
 
 
-# Short stock -------------------------------------------------------------------------------------
+# Short stock --------------------------------------------------------------------------------------
 
 
 def test_short_stock_names_the_lines_and_places_nothing(client, shirt, mug):
@@ -375,7 +375,7 @@ def test_short_stock_names_the_lines_and_places_nothing(client, shirt, mug):
     assert StockLevel.objects.get(variant=shirt).allocated == 0
 
 
-# The confirmation page's payment states ----------------------------------------------------------
+# The confirmation page's payment states -----------------------------------------------------------
 
 
 def sandbox_order(client, shirt):
@@ -416,7 +416,7 @@ def test_a_failed_payment_offers_to_try_again(client, shirt):
     assert "help@example.com" in page
 
 
-# Who may see an order ------------------------------------------------------------------------------
+# Who may see an order -----------------------------------------------------------------------------
 
 
 def place_directly(*, customer=None, email="ada@example.com", payment_method="bank_transfer"):
@@ -475,7 +475,7 @@ def test_order_pages_need_a_signed_in_member(client):
     assert response["Location"].startswith(reverse("account_login"))
 
 
-# Showcase mode ----------------------------------------------------------------------------------
+# Showcase mode ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", ["start", "shipping", "payment", "review"])
@@ -498,7 +498,7 @@ def test_a_showcase_has_no_confirmation(client, settings):
     assert client.get(url, {"token": token}).status_code == 404
 
 
-# Order history -------------------------------------------------------------------------------------
+# Order history ------------------------------------------------------------------------------------
 
 
 def test_the_history_lists_the_members_orders_newest_first(client, member):
@@ -569,3 +569,14 @@ def test_the_order_page_reads_a_fixed_number_of_queries(client, member):
     assert query_count(client, large.get_absolute_url()) == query_count(
         client, small.get_absolute_url()
     )
+
+
+def test_a_members_confirmation_opens_through_their_session_only(client, member, shirt):
+    add(client, shirt, 1)
+    placed = place(client, token_of(fill_in_checkout(client)))
+
+    order = Order.objects.get()
+    assert placed["Location"] == reverse("checkout:complete", kwargs={"number": order.number})
+    assert client.get(placed["Location"]).status_code == 200
+    client.logout()
+    assert client.get(placed["Location"]).status_code == 404

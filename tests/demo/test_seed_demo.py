@@ -188,3 +188,23 @@ def test_running_again_changes_nothing(demo_shop, demo_media):
     assert "Demo shop already loaded" in output.getvalue()
     assert table_counts() == before
     assert sorted(p.name for p in demo_media.rglob("*") if p.is_file()) == files
+
+
+def test_demo_shop_can_sell_and_has_one_member_of_staff_per_role(demo_shop):
+    from mallkit.checkout.models import ShippingMethod
+    from mallkit.promotions.models import Voucher
+
+    assert set(ShippingMethod.objects.values_list("code", flat=True)) == {
+        "standard",
+        "express",
+        "pickup",
+    }
+    assert Voucher.objects.get(code="WELCOME10").per_customer_limit == 1
+    staff = get_user_model().objects.filter(is_staff=True, is_superuser=False)
+    roles = {user.email: list(user.groups.values_list("name", flat=True)) for user in staff}
+    assert roles == {
+        "catalogue@example.com": ["Catalogue manager"],
+        "service@example.com": ["Customer service"],
+        "warehouse@example.com": ["Warehouse"],
+    }
+    assert staff.get(email="warehouse@example.com").check_password("mallkit-warehouse-demo")

@@ -12,6 +12,8 @@ from mallkit.orders import services as orders
 from mallkit.orders.models import OrderEvent
 from mallkit.orders.selectors import PaymentState
 from mallkit.payments import services as payments
+from mallkit.payments.gateways.base import GatewayError
+from mallkit.payments.gateways.sandbox import SandboxGateway
 from mallkit.payments.models import Payment
 from tests.factories import ShippingMethodFactory, UserFactory, buyable_variant
 
@@ -185,9 +187,6 @@ def test_an_expired_order_can_no_longer_be_paid():
 
 
 def test_a_payment_page_that_could_not_be_opened_is_a_failure(monkeypatch):
-    from mallkit.payments.gateways.base import GatewayError
-    from mallkit.payments.gateways.sandbox import SandboxGateway
-
     def refuse(self, *, payment):
         raise GatewayError("The provider is down.")
 

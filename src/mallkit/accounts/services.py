@@ -365,3 +365,26 @@ def toggle_favourite(*, user: User, sku: str) -> bool:
         return False
     add_to_wishlist(user=user, sku=sku)
     return True
+
+
+def create_staff_member(*, email: str, password: str, role: str, full_name: str = "") -> User:
+    """Create a member of staff in one role (a group from accounts.roles)."""
+    from django.contrib.auth.models import Group
+
+    from .roles import ROLES
+
+    if role not in ROLES:
+        raise ValidationFailed(_("Unknown role."), errors={"role": [_("Choose a valid role.")]})
+    email, errors = _check_email(email)
+    if not errors and User.objects.filter(email__iexact=email).exists():
+        errors = [_("This e-mail address is already in use.")]
+    errors = {"email": errors} if errors else {}
+    password_errors = _check_password(password, email=email)
+    if password_errors:
+        errors["password"] = password_errors
+    if errors:
+        raise ValidationFailed(_("The staff member could not be created."), errors=errors)
+    with transaction.atomic():
+        user = User.objects.create_user(email, password, full_name=full_name, is_staff=True)
+        user.groups.add(Group.objects.get(name=role))
+    return user

@@ -1,8 +1,9 @@
 """Catalogue endpoints: categories, the product list with its filters, and one product.
 
-The product list and a product's details are the same for every caller, so anonymous calls
-share one answer per address until the catalogue changes (mallkit.core.cache); calls with
-credentials are always answered afresh.
+The product list is the same for every caller, so anonymous calls share one answer per address
+until the catalogue changes (mallkit.core.cache); calls with credentials are answered afresh.
+A product's details are not cached: they give each variant's exact units available, which
+every order changes, while the pages and the list only change when stock runs low.
 """
 
 from datetime import date, datetime
@@ -302,7 +303,6 @@ def list_products(request, params: Query[ProductQuery]):
     response={200: ProductDetailOut, **error_responses(404, 422)},
     summary="Show one product",
 )
-@decorate_view(cache_anonymous_page)
 def get_product(request, slug: InputStr):
     product = selectors.product_detail(slug=slug)
     if product is None:

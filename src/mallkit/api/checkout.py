@@ -375,12 +375,19 @@ def payment_methods(request):
     ),
     openapi_extra={
         "responses": {
+            201: {"description": "The order was placed (the first request with its key)."},
+            200: {
+                "description": (
+                    "A replay: an order was already placed with this Idempotency-Key; the same "
+                    "order, with the header `Idempotent-Replayed: true`."
+                )
+            },
             409: {
                 "description": (
                     "Not enough stock (`insufficient_stock`, with `lines`) or a voucher used up."
                 ),
                 "content": {"application/json": {"example": SHORT_STOCK_EXAMPLE}},
-            }
+            },
         },
     },
 )

@@ -23,6 +23,7 @@ from easy_thumbnails.alias import aliases
 from easy_thumbnails.files import generate_all_aliases, get_thumbnailer
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from mallkit.core.cache import catalog_changed
 from mallkit.core.errors import ValidationFailed
 
 from .models import Product, ProductImage
@@ -244,6 +245,7 @@ def add_product_images(
                 image.save()
                 created.append(image)
                 generate_renditions(image.image)
+            catalog_changed()
     except Exception:
         # The rows are rolled back; take their files along so no orphan stays in storage.
         for image in created:
@@ -261,6 +263,7 @@ def update_product_image(*, image: ProductImage, alt: str) -> ProductImage:
             errors={"alt": ["Use at most 200 characters."]},
         )
     ProductImage.objects.filter(pk=image.pk).update(alt=alt)
+    catalog_changed()
     image.alt = alt
     return image
 
@@ -285,6 +288,7 @@ def reorder_product_images(*, product: Product, image_ids) -> None:
             )
         for position, pk in enumerate(image_ids):
             ProductImage.objects.filter(pk=pk).update(position=position)
+        catalog_changed()
 
 
 def move_product_image(*, image: ProductImage, offset: int) -> None:
@@ -301,6 +305,7 @@ def move_product_image(*, image: ProductImage, offset: int) -> None:
         order.insert(target, order.pop(index))
         for position, pk in enumerate(order):
             ProductImage.objects.filter(pk=pk).update(position=position)
+        catalog_changed()
 
 
 def delete_product_image(*, image: ProductImage) -> None:
@@ -308,4 +313,5 @@ def delete_product_image(*, image: ProductImage) -> None:
     fieldfile = image.image
     with transaction.atomic():
         ProductImage.objects.filter(pk=image.pk).delete()
+        catalog_changed()
         transaction.on_commit(lambda: _delete_files(fieldfile))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image
 
+from mallkit.core.cache import catalog_changed
 from mallkit.core.errors import Conflict, ValidationFailed
 from mallkit.core.money import parse_amount, percent_of, quantize
 from mallkit.core.text import plain_text, sanitize_html
@@ -181,6 +182,7 @@ def create_product(
                 user=user,
             )
     refresh_products(product_ids=[product.pk])
+    catalog_changed()
     product.refresh_from_db()
     return product
 
@@ -191,6 +193,7 @@ def set_product_status(*, product_ids: Iterable[int], status: str) -> int:
         raise ValidationFailed("Choose a valid status.", errors={"status": ["Invalid status."]})
     ids = list(product_ids)
     with transaction.atomic():
+        catalog_changed()
         if status == Product.Status.ACTIVE:
             Product.objects.filter(id__in=ids, published_at__isnull=True).update(
                 published_at=timezone.now()
@@ -246,6 +249,7 @@ def ensure_option(*, name: str, values: Sequence[str], position: int = 0) -> dic
             existing[slug] = OptionValue.objects.create(
                 option=option, value=value, slug=slug, position=next_position
             )
+            catalog_changed()
             next_position += 1
         found[value] = existing[slug]
     return found
@@ -566,6 +570,7 @@ def bulk_create_products(
         batch_size=batch_size,
     )
     _store_pictures(rows, pictures, batch_size=batch_size)
+    catalog_changed()
     return [row.pk for row in rows]
 
 
@@ -888,6 +893,7 @@ def save_product(
             if rows is not None:
                 _write_variants(product=product, rows=rows, user=user)
             refresh_products(product_ids=[product.pk])
+            catalog_changed()
     except IntegrityError as error:
         # Another request took the slug or a SKU between our check and our write.
         raise ValidationFailed(
@@ -962,6 +968,7 @@ def update_variant(*, variant: Variant, changes: Mapping[str, object], user=None
             )
         if old != new:
             refresh_products(product_ids=[locked.product_id])
+        catalog_changed()
     variant.refresh_from_db()
     return variant
 
@@ -1021,6 +1028,7 @@ def change_prices_by_percent(
         for variant_id, old, new in history:
             _record_price_changes(variant_id=variant_id, old=old, new=new, user=user)
         refresh_products(product_ids=ids)
+        catalog_changed()
     return len(changed)
 
 
@@ -1038,6 +1046,7 @@ def move_products_to_category(*, product_ids: Iterable[int], category_id: int) -
         shelf.objects.bulk_create([shelf(product_id=pk, category_id=category.pk) for pk in ids])
         Product.objects.filter(id__in=ids).update(updated_at=timezone.now())
         refresh_products(product_ids=ids)
+        catalog_changed()
     return len(ids)
 
 
@@ -1127,6 +1136,7 @@ def save_category(
         if old_name and old_name != name:
             # Category names are part of each product's search text.
             refresh_products(product_ids=category.products.values_list("id", flat=True))
+        catalog_changed()
     return category
 
 
@@ -1144,6 +1154,7 @@ def move_category(*, category: Category, offset: int) -> None:
         order.insert(target, order.pop(index))
         for position, pk in enumerate(order):
             Category.objects.filter(pk=pk).update(position=position)
+        catalog_changed()
 
 
 def delete_category(*, category: Category) -> None:
@@ -1161,6 +1172,7 @@ def delete_category(*, category: Category) -> None:
     try:
         with transaction.atomic():
             category.delete()
+            catalog_changed()
             if image:
                 transaction.on_commit(lambda: storage.delete(image))
     except ProtectedError as error:

@@ -302,3 +302,30 @@ def place_order(
                 return existing
         raise
     return order
+
+
+def ensure_shipping_method(
+    *,
+    code: str,
+    name: str,
+    kind: str = ShippingMethod.Kind.FLAT_RATE,
+    price="0",
+    free_above=None,
+    description: str = "",
+    countries: str = "",
+    position: int = 0,
+) -> ShippingMethod:
+    """Create a shipping method unless one with the code exists (for set-up and the demo)."""
+    method, _created = ShippingMethod.objects.get_or_create(
+        code=code,
+        defaults={
+            "name": name,
+            "kind": kind,
+            "price": price,
+            "free_above": free_above,
+            "description": description,
+            "countries": countries,
+            "position": position,
+        },
+    )
+    return method

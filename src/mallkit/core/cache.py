@@ -22,14 +22,13 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.response import SimpleTemplateResponse
-from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 VERSION_KEY = "mallkit:catalog-version"
@@ -40,7 +39,7 @@ CACHEABLE_STATUSES = {200}
 
 def _shared_cache() -> bool:
     """Whether the default cache is seen by every process (Redis, Memcached, a database)."""
-    return not isinstance(cache, LocMemCache | DummyCache)
+    return not isinstance(caches["default"], LocMemCache | DummyCache)
 
 
 def _version_file() -> Path:
@@ -78,7 +77,7 @@ def bump_catalog_version() -> str:
     path = _version_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     # Written aside and renamed: a reader sees the old token or the new one, never half a file.
-    temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
     temporary.write_text(version)
     os.replace(temporary, path)
     return version
@@ -156,60 +155,23 @@ def _with_csrf_token(request, content: bytes) -> bytes:
     placeholder = CSRF_PLACEHOLDER.encode()
     if placeholder not in content:
         return content
-    # The visitor's own token, which also has the CSRF middleware send them its cookie.
+    # The visitor's own token; it also has the CSRF middleware send them its cookie.
     return content.replace(placeholder, get_token(request).encode())
 
 
+def _entry(response) -> dict:
+    # The length changes once the token is in; CommonMiddleware sets it for each answer.
+    headers = [
+        (name, value) for name, value in response.items() if name.lower() != "content-length"
+    ]
+    return {"status": response.status_code, "headers": headers, "content": response.content}
+
+
 def _answer(request, entry: dict) -> HttpResponse:
-    response = HttpResponse(
-        _with_csrf_token(request, entry["content"]),
-        status=entry["status"],
-        content_type=entry["content_type"],
-    )
-    patch_vary_headers(response, ["Cookie"])
+    response = HttpResponse(_with_csrf_token(request, entry["content"]), status=entry["status"])
+    for name, value in entry["headers"]:
+        response[name] = value
     return response
-
-
-def cache_anonymous_page(view=None, *, timeout: int | None = None):
-    """Serve a GET view from the shared cache to anonymous visitors.
-
-    The view must return a TemplateResponse (or JSON) that depends only on the address, the
-    query string and the language. Responses that set cookies, that are not 200, or that are
-    marked private are never stored.
-    """
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(request, *args, **kwargs):
-            seconds = settings.MALLKIT_PAGE_CACHE_SECONDS if timeout is None else timeout
-            if seconds <= 0 or not anonymous_request(request):
-                return view(request, *args, **kwargs)
-            key = page_key(request)
-            entry = cache.get(key)
-            if entry is not None:
-                return _answer(request, entry)
-            response = view(request, *args, **kwargs)
-            if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
-                response.context_data = {
-                    **(response.context_data or {}),
-                    "csrf_token": CSRF_PLACEHOLDER,
-                }
-                response.render()
-            if not _storable(request, response):
-                if CSRF_PLACEHOLDER.encode() in getattr(response, "content", b""):
-                    response.content = _with_csrf_token(request, response.content)
-                return response
-            entry = {
-                "status": response.status_code,
-                "content_type": response["Content-Type"],
-                "content": response.content,
-            }
-            cache.set(key, entry, seconds)
-            return _answer(request, entry)
-
-        return wrapper
-
-    return decorate(view) if view is not None else decorate
 
 
 def _storable(request, response) -> bool:
@@ -218,12 +180,68 @@ def _storable(request, response) -> bool:
     if response.cookies:
         return False
     if request.META.get("CSRF_COOKIE_NEEDS_UPDATE"):
-        # The view put the visitor's real CSRF token in the page instead of the placeholder.
+        # The page holds the visitor's real CSRF token instead of the placeholder.
         return False
-    if "private" in response.get("Cache-Control", "") or "no-store" in response.get(
-        "Cache-Control", ""
-    ):
+    cache_control = response.get("Cache-Control", "")
+    if "private" in cache_control or "no-store" in cache_control:
         return False
     session = getattr(request, "session", None)
     # A view that wrote to the session made the visitor someone; their page is theirs.
     return session is None or not session.modified
+
+
+def cache_anonymous_page(view):
+    """Let PageCacheMiddleware share this GET view's answers among anonymous visitors.
+
+    The view must depend only on the address, the query string and the language, and return a
+    TemplateResponse (rendered with a placeholder for the CSRF token) or JSON. Answers that set
+    cookies, that are not 200 or that are marked private are never stored.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if getattr(request, "page_cache_key", None) is None:
+            return response
+        if isinstance(response, SimpleTemplateResponse) and not response.is_rendered:
+            response.context_data = {
+                **(response.context_data or {}),
+                "csrf_token": CSRF_PLACEHOLDER,
+            }
+        response.page_cache = True
+        return response
+
+    return wrapper
+
+
+class PageCacheMiddleware:
+    """Answer anonymous visitors from the page cache before the rest of the stack runs.
+
+    It sits right after CsrfViewMiddleware: the session, the language and the CSRF cookie are
+    known there, and a cache hit skips what follows (authentication, messages, URL resolution
+    and the view). Only views marked with cache_anonymous_page are stored; the headers the
+    inner middleware added (X-Frame-Options, ...) are stored with the page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        seconds = settings.MALLKIT_PAGE_CACHE_SECONDS
+        if seconds <= 0 or not anonymous_request(request):
+            return self.get_response(request)
+        key = page_key(request)
+        entry = cache.get(key)
+        if entry is not None:
+            return _answer(request, entry)
+        request.page_cache_key = key
+        response = self.get_response(request)
+        if not getattr(response, "page_cache", False):
+            return response
+        if _storable(request, response):
+            entry = _entry(response)
+            cache.set(key, entry, seconds)
+            return _answer(request, entry)
+        if not response.streaming:
+            response.content = _with_csrf_token(request, response.content)
+        return response

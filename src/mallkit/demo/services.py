@@ -19,8 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from mallkit.accounts import services as accounts
-from mallkit.accounts.roles import OWNER
+from mallkit.accounts.roles import CATALOGUE_MANAGER, CUSTOMER_SERVICE, OWNER, WAREHOUSE
 from mallkit.catalog import services as catalog
+from mallkit.checkout import services as checkout
+from mallkit.promotions import services as promotions
 from mallkit.core.errors import ValidationFailed
 
 from . import generator
@@ -47,6 +49,24 @@ class DemoAccount:
 
 OWNER_ACCOUNT = DemoAccount("Shop owner", "owner@example.com", "mallkit-owner-demo", True)
 CUSTOMER_ACCOUNT = DemoAccount("Customer", "customer@example.com", "mallkit-customer-demo", False)
+# One member of staff per role, so a merchant can see what each department sees.
+STAFF_ACCOUNTS = (
+    (
+        DemoAccount("Catalogue manager", "catalogue@example.com", "mallkit-catalogue-demo", True),
+        CATALOGUE_MANAGER,
+        "Cat Manager",
+    ),
+    (
+        DemoAccount("Customer service", "service@example.com", "mallkit-service-demo", True),
+        CUSTOMER_SERVICE,
+        "Sam Service",
+    ),
+    (
+        DemoAccount("Warehouse", "warehouse@example.com", "mallkit-warehouse-demo", True),
+        WAREHOUSE,
+        "Wes Warehouse",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -86,6 +106,41 @@ def _create_owner(account: DemoAccount, *, full_name: str):
     if group is not None:
         user.groups.add(group)
     return user
+
+
+def _set_up_selling() -> None:
+    """Shipping methods and a welcome voucher, so the demo can take orders at once."""
+    checkout.ensure_shipping_method(
+        code="standard",
+        name="Standard delivery",
+        price="5.90",
+        free_above="75.00",
+        description="3–5 working days; free from 75.00",
+        position=0,
+    )
+    checkout.ensure_shipping_method(
+        code="express",
+        name="Express delivery",
+        price="14.90",
+        description="Next working day",
+        position=1,
+    )
+    checkout.ensure_shipping_method(
+        code="pickup",
+        name="Pick up at the shop",
+        kind="local_pickup",
+        price="0",
+        description="Collect from 12 Market Street, Mon–Sat 10:00–18:00",
+        position=2,
+    )
+    promotions.ensure_voucher(
+        code="WELCOME10",
+        kind="percentage",
+        value="10",
+        minimum_spend="30.00",
+        per_customer_limit=1,
+        description="10% off a first order of 30.00 or more",
+    )
 
 
 def _ensure_shelves(*, pictures: bool) -> tuple[dict[str, int], dict[str, tuple]]:
@@ -150,6 +205,11 @@ def load_demo_shop(
             return None
         owner = _create_owner(OWNER_ACCOUNT, full_name="Olivia Owner")
         _create_customer(CUSTOMER_ACCOUNT, full_name="Casey Customer")
+        for account, role, full_name in STAFF_ACCOUNTS:
+            accounts.create_staff_member(
+                email=account.email, password=account.password, role=role, full_name=full_name
+            )
+        _set_up_selling()
         category_ids, palettes = _ensure_shelves(pictures=pictures)
         products = generator.demo_products(
             rng=random.Random(seed),
@@ -170,7 +230,7 @@ def load_demo_shop(
         products=count,
         variants=variants,
         pictures=stored,
-        accounts=(OWNER_ACCOUNT, CUSTOMER_ACCOUNT),
+        accounts=(OWNER_ACCOUNT, CUSTOMER_ACCOUNT, *(a for a, _, _ in STAFF_ACCOUNTS)),
     )
 
 

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from mallkit.core.cache import catalog_changed
 from mallkit.core.db import update_each
 from mallkit.core.errors import Conflict, ValidationFailed
 
@@ -77,6 +78,7 @@ def adjust_stock(*, variant_id: int, change: int, reason: str, user=None, note: 
         updated = StockLevel.objects.filter(
             variant_id=variant_id, on_hand__gte=F("allocated") - change
         ).update(on_hand=F("on_hand") + change)
+        catalog_changed()
         stock = StockLevel.objects.get(variant_id=variant_id)
         if not updated:
             raise InsufficientStock(
@@ -103,6 +105,7 @@ def set_stock(*, variant_id: int, on_hand: int, reason: str = Reason.CORRECTION,
         updated = StockLevel.objects.filter(
             variant_id=variant_id, on_hand=stock.on_hand, allocated__lte=on_hand
         ).update(on_hand=on_hand)
+        catalog_changed()
         stock.refresh_from_db()
         if not updated:
             raise InsufficientStock(
@@ -131,6 +134,10 @@ def allocate_stock(*, quantities: dict[int, int], reference: str = "", user=None
                 shortages.append(Shortage(variant_id, quantity, stock.available if stock else 0))
                 continue
             stock = StockLevel.objects.get(variant_id=variant_id)
+            if stock.is_low:
+                # Shoppers now see "Only N left" or "Out of stock"; above the threshold the pages
+                # said "In stock" before and still do, so busy checkouts keep them cached.
+                catalog_changed()
             _record(stock, allocated_change=quantity, reason=Reason.ALLOCATED, user=user,
                     reference=reference)
         if shortages:
@@ -152,12 +159,17 @@ def release_stock(*, quantities: dict[int, int], reference: str = "", user=None,
                 raise Conflict("Cannot release more stock than is allocated.",
                                code="stock_not_allocated")
             stock = StockLevel.objects.get(variant_id=variant_id)
+            if stock.available - quantity <= stock.low_stock_threshold:
+                # It was shown as low or out of stock (see allocate_stock).
+                catalog_changed()
             _record(stock, allocated_change=-quantity, reason=reason, user=user,
                     reference=reference)
 
 
 def ship_stock(*, quantities: dict[int, int], reference: str = "", user=None) -> None:
     """Take allocated units off the shelf when they leave the warehouse."""
+    # No catalog_changed(): on hand and allocated drop alike, so what shoppers see (the units
+    # available) stays the same.
     with transaction.atomic():
         for variant_id in sorted(quantities):
             quantity = quantities[variant_id]
@@ -209,6 +221,7 @@ def record_initial_stock(
         with transaction.atomic():
             StockLevel.objects.bulk_create(levels, batch_size=batch_size)
             StockMovement.objects.bulk_create(lines, batch_size=batch_size)
+            catalog_changed()
     except IntegrityError as error:
         raise Conflict(
             "A variant already has a stock level; change its stock with adjust_stock.",
@@ -227,6 +240,7 @@ def set_low_stock_threshold(*, variant_id: int, threshold: int) -> None:
     with transaction.atomic():
         ensure_stock_levels(variant_ids=[variant_id])
         StockLevel.objects.filter(variant_id=variant_id).update(low_stock_threshold=threshold)
+        catalog_changed()
 
 
 def set_low_stock_thresholds(*, thresholds: Mapping[int, int]) -> None:
@@ -243,6 +257,7 @@ def set_low_stock_thresholds(*, thresholds: Mapping[int, int]) -> None:
     for variant_id in sorted(thresholds):
         by_threshold.setdefault(thresholds[variant_id], []).append(variant_id)
     with transaction.atomic():
+        catalog_changed()
         ensure_stock_levels(variant_ids=thresholds)
         for threshold, variant_ids in by_threshold.items():
             # Batches keep each statement under SQLite's limit on query parameters.
@@ -308,6 +323,7 @@ def set_stock_levels(
         )
         if updated != len(changed):
             raise Conflict("The stock changed meanwhile; try again.", code="stock_changed")
+        catalog_changed()
         StockMovement.objects.bulk_create(
             [
                 StockMovement(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from mallkit.core import money
 from mallkit.core.errors import Conflict
+from mallkit.core.logging import log_order_event
 from mallkit.inventory import services as inventory
 
 from . import transitions
@@ -35,8 +36,8 @@ def record_event(
     data=None,
     visible_to_customer: bool = False,
 ) -> OrderEvent:
-    """Add an entry to the order's timeline."""
-    return OrderEvent.objects.create(
+    """Add an entry to the order's timeline (and a line to the log once it is committed)."""
+    event = OrderEvent.objects.create(
         order=order,
         type=type,
         message=message,
@@ -44,6 +45,8 @@ def record_event(
         actor=actor if actor is not None and actor.is_authenticated else None,
         visible_to_customer=visible_to_customer,
     )
+    log_order_event(event)
+    return event
 
 
 def create_order(*, fields: dict, lines: list[dict], actor=None) -> Order:

@@ -106,3 +106,28 @@ def release_voucher(*, order) -> None:
             times_used=F("times_used") - 1
         )
         redemption.delete()
+
+
+def ensure_voucher(
+    *,
+    code: str,
+    kind: str,
+    value,
+    description: str = "",
+    minimum_spend="0",
+    per_customer_limit=None,
+    usage_limit=None,
+) -> Voucher:
+    """Create a voucher unless one with the code exists (for set-up and the demo)."""
+    voucher = Voucher.objects.filter(code__iexact=code).first()
+    if voucher is None:
+        voucher = Voucher.objects.create(
+            code=code,
+            kind=kind,
+            value=value,
+            description=description,
+            minimum_spend=minimum_spend,
+            per_customer_limit=per_customer_limit,
+            usage_limit=usage_limit,
+        )
+    return voucher

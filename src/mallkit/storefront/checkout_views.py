@@ -448,7 +448,9 @@ def place(request):
             idempotency_key=token,
             note=form.cleaned_data["note"],
             language=get_language() or "en",
-            return_url=lambda order: request.build_absolute_uri(confirmation_path(order)),
+            return_url=lambda order: request.build_absolute_uri(
+                confirmation_path(order, signed=order.customer_id is None)
+            ),
         )
     except InsufficientStock as error:
         return render(
@@ -459,7 +461,8 @@ def place(request):
         )
     except DomainError as error:
         return back_to_step(request, state, error)
-    url = confirmation_path(placed.order)
+    # A member's page opens through their session; only a guest needs the signed link.
+    url = confirmation_path(placed.order, signed=placed.order.customer_id is None)
     _remember_placed(request, token, url)
     request.session.pop(STATE_KEY, None)
     if placed.payment is not None and placed.payment.redirect_url:

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from mallkit.catalog import selectors
-from mallkit.core.cache import cache_anonymous_page
+from mallkit.core.cache import cache_anonymous_page, cached_fragment
 from mallkit.enquiries.services import submit_enquiry
 
 from . import presentation
@@ -27,9 +27,9 @@ ENQUIRIES_PER_HOUR = 5
 
 @cache_anonymous_page
 def home(request):
-    return TemplateResponse(
-        request, "storefront/home.html", {"sections": selectors.home_sections()}
-    )
+    # The shelves are the same for everyone, members included; only their cards' buttons differ.
+    sections = cached_fragment("home-sections", selectors.home_sections)
+    return TemplateResponse(request, "storefront/home.html", {"sections": sections})
 
 
 @cache_anonymous_page
@@ -38,7 +38,7 @@ def category(request, slug):
     if found is None:
         raise Http404("No such category.")
     form = ListingForm(
-        request.GET, option_slugs=selectors.option_slugs(), show_prices=presentation.prices_shown()
+        request.GET, option_slugs=option_slugs(), show_prices=presentation.prices_shown()
     )
     context = listing(form, form.filters(category=found))
     context.update(
@@ -53,7 +53,7 @@ def category(request, slug):
 def search(request):
     form = ListingForm(
         request.GET,
-        option_slugs=selectors.option_slugs(),
+        option_slugs=option_slugs(),
         show_prices=presentation.prices_shown(),
         searching=True,
     )
@@ -61,6 +61,10 @@ def search(request):
     if form.query:
         context.update(listing(form, form.filters()))
     return TemplateResponse(request, "storefront/search.html", context)
+
+
+def option_slugs() -> set[str]:
+    return cached_fragment("option-slugs", selectors.option_slugs)
 
 
 def listing(form: ListingForm, filters: selectors.ProductFilters) -> dict:

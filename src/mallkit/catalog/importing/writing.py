@@ -8,6 +8,7 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mallkit.core.cache import catalog_changed
 from mallkit.core.db import update_each
 from mallkit.core.errors import DomainError
 from mallkit.core.text import sanitize_html
@@ -232,6 +233,7 @@ def _ensure_option_values(changes: Changes, columns: Columns) -> dict[tuple[str,
 
 def apply(changes: Changes, snapshot: Snapshot, columns: Columns, user) -> None:
     """Write the changes: a few statements per batch of rows, stock through inventory."""
+    catalog_changed()
     value_ids = _ensure_option_values(changes, columns)
     Choice = Variant.option_values.through
     if changes.new_products:

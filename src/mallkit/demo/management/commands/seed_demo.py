@@ -67,7 +67,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, products, seed, no_pictures, verbosity, **options):
-        console = Console(file=_Stream(self.stdout), quiet=verbosity == 0, highlight=False)
+        console = Console(
+            file=_Stream(self.stdout), quiet=verbosity == 0, highlight=False, width=100
+        )
         started = time.monotonic()
         try:
             with _progress(console) as report:
