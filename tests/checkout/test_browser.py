@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from mallkit.checkout import services as checkout
+from mallkit.checkout.flow import confirmation_path
 from mallkit.inventory.models import StockLevel
 from mallkit.orders.models import Order
 from mallkit.payments import services as payments
 from mallkit.payments.models import Payment
-from mallkit.storefront.checkout_flow import confirmation_path
 from tests.factories import ShippingMethodFactory, UserFactory, VoucherFactory, buyable_variant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

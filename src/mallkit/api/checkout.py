@@ -19,11 +19,11 @@ from mallkit.cart import selectors as carts
 from mallkit.cart.services import CartDisabled, ensure_cart_enabled
 from mallkit.checkout import selectors as checkout_selectors
 from mallkit.checkout import services as checkout
+from mallkit.checkout.flow import confirmation_path, place_and_pay
 from mallkit.core.errors import NotFound, ValidationFailed
 from mallkit.core.money import default_currency, format_amount
 from mallkit.inventory.services import InsufficientStock
 from mallkit.payments import gateways
-from mallkit.storefront.checkout_flow import confirmation_path, place_and_pay
 
 from .common import InputStr, error_responses, user_auth
 

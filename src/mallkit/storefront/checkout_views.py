@@ -2,14 +2,13 @@
 
 The shopper's choices are kept in the session, never in hidden fields, and every amount shown
 comes from checkout.services.quote: nothing the browser sends is trusted as a price. Each step is
-a plain form that posts and redirects, so buying works without JavaScript; htmx only boosts the
-forms to skip full page loads.
+a plain form that posts and redirects, so buying works without JavaScript; htmx only refreshes
+the confirmation's payment status in place while the payment is awaited.
 
 A review page carries a one-time token, also kept in the session, which becomes the order's
 idempotency key: a double click or a resent form places one order and shows it again.
 """
 
-import secrets
 from functools import wraps
 
 from django.conf import settings
@@ -27,21 +26,25 @@ from mallkit.cart import selectors as carts
 from mallkit.cart.services import cart_enabled
 from mallkit.checkout import selectors as checkout_selectors
 from mallkit.checkout import services as checkout
+from mallkit.checkout.flow import confirmation_path, place_and_pay
 from mallkit.core.errors import DomainError, NotFound, ValidationFailed
 from mallkit.inventory.services import InsufficientStock
 from mallkit.orders import selectors as orders
 from mallkit.payments import gateways
 from mallkit.promotions.services import VoucherNotValid, VoucherUsedUp
 
-from .checkout_flow import confirmation_path, place_and_pay
 from .checkout_forms import AddressStepForm, ChoiceStepForm, PlaceOrderForm, VoucherForm
+from .checkout_session import (
+    forget_state,
+    issue_token,
+    load_state,
+    missing_step,
+    placed_url,
+    remember_placed,
+    save_state,
+)
 from .presentation import format_money
 
-STATE_KEY = "mallkit_checkout"
-PLACED_KEY = "mallkit_checkout_placed"
-# Review pages open in other tabs stay usable; older tokens are forgotten.
-TOKENS_KEPT = 5
-PLACED_KEPT = 10
 SHIPPING_ERRORS = {"invalid_shipping_method", "shipping_not_available"}
 CART_ERRORS = {"empty_cart", "not_sold", "invalid_quantity"}
 
@@ -58,15 +61,7 @@ def checkout_page(view):
     return never_cache(wrapper)
 
 
-# The checkout's state in the session ------------------------------------------------------------
-
-
-def load_state(request) -> dict:
-    return dict(request.session.get(STATE_KEY) or {})
-
-
-def save_state(request, state: dict) -> None:
-    request.session[STATE_KEY] = state
+# Helpers ---------------------------------------------------------------------------------------
 
 
 def member_of(request):
@@ -76,18 +71,6 @@ def member_of(request):
 def email_of(request, state: dict) -> str:
     member = member_of(request)
     return member.email if member is not None else state.get("email", "")
-
-
-def missing_step(state: dict, *, before: str) -> str | None:
-    """The first step before `before` the shopper has not completed, as a URL name."""
-    steps = [("address", "checkout:start"), ("shipping_method", "checkout:shipping")]
-    steps.append(("payment_method", "checkout:payment"))
-    for key, url_name in steps:
-        if url_name == before:
-            return None
-        if not state.get(key):
-            return url_name
-    return None
 
 
 def shopper_cart(request):
@@ -106,15 +89,15 @@ def back_to_step(request, state: dict, error: DomainError):
         return redirect("cart:detail")
     if error.code in SHIPPING_ERRORS:
         state.pop("shipping_method", None)
-        save_state(request, state)
+        save_state(request.session, state)
         return redirect("checkout:shipping")
     if error.code == "unknown_payment_method":
         state.pop("payment_method", None)
-        save_state(request, state)
+        save_state(request.session, state)
         return redirect("checkout:payment")
     if isinstance(error, VoucherNotValid | VoucherUsedUp):
         state.pop("voucher_code", None)
-        save_state(request, state)
+        save_state(request.session, state)
         return redirect("checkout:review")
     if set(error.errors) & {*checkout.ADDRESS_FIELDS, "email"}:
         return redirect("checkout:start")
@@ -199,7 +182,7 @@ def start(request):
     summary = carts.cart_summary(cart=shopper_cart(request))
     if summary.is_empty:
         return empty_cart_redirect(request)
-    state = load_state(request)
+    state = load_state(request.session)
     member = member_of(request)
     addresses = list(accounts.addresses_for_user(user=member)) if member else []
     form = AddressStepForm(
@@ -221,7 +204,7 @@ def start(request):
                     address=address,
                     address_id=address_id,
                 )
-                save_state(request, state)
+                save_state(request.session, state)
                 return redirect("checkout:shipping")
     return render(
         request,
@@ -237,7 +220,7 @@ def shipping(request):
     summary = carts.cart_summary(cart=shopper_cart(request))
     if summary.is_empty:
         return empty_cart_redirect(request)
-    state = load_state(request)
+    state = load_state(request.session)
     if step := missing_step(state, before="checkout:shipping"):
         return redirect(step)
     address = state["address"]
@@ -252,7 +235,7 @@ def shipping(request):
     )
     if request.method == "POST" and form.is_valid():
         state["shipping_method"] = form.cleaned_data["method"]
-        save_state(request, state)
+        save_state(request.session, state)
         return redirect("checkout:payment")
     return render(
         request,
@@ -274,7 +257,7 @@ def payment(request):
     summary = carts.cart_summary(cart=shopper_cart(request))
     if summary.is_empty:
         return empty_cart_redirect(request)
-    state = load_state(request)
+    state = load_state(request.session)
     if step := missing_step(state, before="checkout:payment"):
         return redirect(step)
     methods = list(gateways.enabled().values())
@@ -286,7 +269,7 @@ def payment(request):
     )
     if request.method == "POST" and form.is_valid():
         state["payment_method"] = form.cleaned_data["method"]
-        save_state(request, state)
+        save_state(request.session, state)
         return redirect("checkout:review")
     return render(
         request,
@@ -307,20 +290,13 @@ def _quote(request, state: dict, items: dict, *, voucher_code: str):
     )
 
 
-def _issue_token(request, state: dict) -> str:
-    token = secrets.token_urlsafe(24)
-    state["tokens"] = [*state.get("tokens", []), token][-TOKENS_KEPT:]
-    save_state(request, state)
-    return token
-
-
 @checkout_page
 def review(request):
     """Step 4: every line and total as the order will have them, a voucher, and the button."""
     items = carts.cart_items(cart=shopper_cart(request))
     if not items:
         return empty_cart_redirect(request)
-    state = load_state(request)
+    state = load_state(request.session)
     if step := missing_step(state, before="checkout:review"):
         return redirect(step)
     try:
@@ -346,7 +322,7 @@ def review(request):
             "address": state["address"],
             "payment_method": payment_method,
             "voucher_form": VoucherForm(initial={"code": state.get("voucher_code", "")}),
-            "place_form": PlaceOrderForm(initial={"token": _issue_token(request, state)}),
+            "place_form": PlaceOrderForm(initial={"token": issue_token(request.session, state)}),
             **steps_context("review"),
         },
     )
@@ -357,13 +333,13 @@ def review(request):
 def voucher(request):
     """Apply or remove a voucher code, then show the review again."""
     form = VoucherForm(request.POST)
-    state = load_state(request)
+    state = load_state(request.session)
     if not form.is_valid():
         return redirect("checkout:review")
     if form.cleaned_data["action"] == "remove":
         if state.pop("voucher_code", None):
             messages.success(request, _("The voucher was removed."))
-        save_state(request, state)
+        save_state(request.session, state)
         return redirect("checkout:review")
     code = form.cleaned_data["code"].strip()
     items = carts.cart_items(cart=shopper_cart(request))
@@ -382,7 +358,7 @@ def voucher(request):
     except DomainError as error:
         return back_to_step(request, state, error)
     state["voucher_code"] = offer.voucher.code
-    save_state(request, state)
+    save_state(request.session, state)
     messages.success(
         request,
         _("Voucher %(code)s applied: you save %(amount)s.")
@@ -410,12 +386,6 @@ def _short_lines(cart, error: InsufficientStock) -> list[dict]:
     return short
 
 
-def _remember_placed(request, token: str, url: str) -> None:
-    placed = dict(request.session.get(PLACED_KEY) or {})
-    placed[token] = url
-    request.session[PLACED_KEY] = dict(list(placed.items())[-PLACED_KEPT:])
-
-
 @checkout_page
 @require_POST
 def place(request):
@@ -425,10 +395,10 @@ def place(request):
         messages.error(request, _("Please check your order and place it again."))
         return redirect("checkout:review")
     token = form.cleaned_data["token"]
-    already = (request.session.get(PLACED_KEY) or {}).get(token)
+    already = placed_url(request.session, token)
     if already:
         return redirect(already)
-    state = load_state(request)
+    state = load_state(request.session)
     if token not in state.get("tokens", []):
         messages.error(request, _("This page had expired. Please check your order and place it."))
         return redirect("checkout:review")
@@ -463,8 +433,8 @@ def place(request):
         return back_to_step(request, state, error)
     # A member's page opens through their session; only a guest needs the signed link.
     url = confirmation_path(placed.order, signed=placed.order.customer_id is None)
-    _remember_placed(request, token, url)
-    request.session.pop(STATE_KEY, None)
+    remember_placed(request.session, token, url)
+    forget_state(request.session)
     if placed.payment is not None and placed.payment.redirect_url:
         return redirect(placed.payment.redirect_url)
     return redirect(url)

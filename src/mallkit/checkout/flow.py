@@ -13,12 +13,13 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from mallkit.cart.services import clear_cart
-from mallkit.checkout import services as checkout
 from mallkit.notifications import services as notifications
 from mallkit.orders import selectors as orders
 from mallkit.orders.models import Order
 from mallkit.payments import selectors as payment_selectors
 from mallkit.payments import services as payments
+
+from . import services as checkout
 
 
 @dataclass(frozen=True)
