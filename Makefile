@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?= -n auto
+# loadgroup: tests marked xdist_group share one worker (tests/production/test_two_nodes.py).
+PYTEST_ARGS ?= -n auto --dist loadgroup
 
 .PHONY: venv run serve test lint fmt messages bench clean-db
 

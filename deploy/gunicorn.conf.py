@@ -19,7 +19,7 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 # The heartbeat file in memory, not on a disk that may stall under load.
-worker_tmp_dir = "/dev/shm"
+worker_tmp_dir = "/dev/shm"  # noqa: S108 - a heartbeat file of no value to anyone
 # Django writes one structured line per request (mallkit.request); gunicorn's own access log
 # would only repeat it. Errors and worker restarts still go to standard error (the journal).
 accesslog = None

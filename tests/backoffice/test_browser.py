@@ -162,7 +162,7 @@ def test_a_warehouse_worker_sees_only_stock_tools(page):
     page.wait_for_url("**/backoffice/")
 
     menu = page.locator(".bo-menu a").all_inner_texts()
-    assert menu == ["Dashboard", "Products", "Categories", "Low stock"]
+    assert menu == ["Dashboard", "Orders", "Products", "Categories", "Low stock"]
     assert page.locator("text=Add a product").count() == 0
     response = page.goto("/backoffice/products/new/")
     assert response.status == 403

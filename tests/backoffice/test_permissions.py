@@ -92,10 +92,21 @@ def test_anonymous_visitors_are_sent_to_the_login_page(client, objects, method, 
 @pytest.mark.parametrize(
     ("kind", "sections"),
     [
-        ("owner", ["Dashboard", "Products", "Categories", "Import / export", "Low stock"]),
+        (
+            "owner",
+            [
+                "Dashboard",
+                "Orders",
+                "Customers",
+                "Products",
+                "Categories",
+                "Import / export",
+                "Low stock",
+            ],
+        ),
         ("catalogue", ["Dashboard", "Products", "Categories", "Import / export", "Low stock"]),
-        ("warehouse", ["Dashboard", "Products", "Categories", "Low stock"]),
-        ("service", ["Dashboard", "Products", "Categories", "Low stock"]),
+        ("warehouse", ["Dashboard", "Orders", "Products", "Categories", "Low stock"]),
+        ("service", ["Dashboard", "Orders", "Customers", "Products", "Categories", "Low stock"]),
         ("no_role", ["Dashboard"]),
     ],
 )

@@ -57,6 +57,11 @@ def test_storefront_scripts_run_without_violations(page, live_server, violations
     assert violations.collect() == []
 
     page.goto(f"/products/{product.slug}/")
+    # JSON-LD for search engines is a data block: the policy does not apply to it, no nonce.
+    structured = page.evaluate(
+        "JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent)"
+    )
+    assert structured["@type"] == "Product"
     main = page.locator("[data-gallery-main] img")
     first = main.get_attribute("src")
     page.locator("[data-gallery-thumb]").nth(2).click()

@@ -44,7 +44,8 @@ def test_a_cache_that_is_down_answers_503(client):
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         }
     }
-    with override_settings(CACHES=unreachable):
+    # With the shared page cache on, which reads Redis before any view runs.
+    with override_settings(CACHES=unreachable, MALLKIT_PAGE_CACHE_SECONDS=300):
         response = client.get("/healthz")
 
     assert response.status_code == 503
@@ -82,6 +83,13 @@ def test_health_is_not_redirected_to_https(client, settings):
 
     assert client.get("/healthz").status_code == 200
     assert client.get("/").status_code == 301
+
+
+def test_health_answers_a_balancer_asking_by_address(client, settings):
+    settings.ALLOWED_HOSTS = ["shop.example.com"]
+
+    assert client.get("/healthz", HTTP_HOST="10.0.0.11:8000").status_code == 200
+    assert client.get("/", HTTP_HOST="10.0.0.11:8000").status_code == 400
 
 
 def test_only_reads_are_allowed(client):

@@ -19,8 +19,16 @@ ROLES = {
         "inventory.*",
         "enquiries.view_enquiry",
     ],
+    # Customer service answers customers: payments, cancellations, refunds, notes; packing and
+    # shipping stay with the warehouse, stock with the warehouse and catalogue managers.
     CUSTOMER_SERVICE: [
-        "orders.*",
+        "orders.view_*",
+        "orders.add_customernote",
+        "orders.change_order",
+        "orders.confirm_payment",
+        "orders.cancel_order",
+        "orders.refund_order",
+        "orders.note_order",
         "payments.view_*",
         "accounts.view_user",
         "accounts.change_user",
@@ -34,6 +42,7 @@ ROLES = {
         "catalog.view_*",
         "orders.view_*",
         "orders.fulfil_order",
+        "orders.note_order",
     ],
 }
 

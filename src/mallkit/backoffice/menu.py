@@ -22,6 +22,8 @@ class MenuItem:
 
 MENU = [
     MenuItem(_("Overview"), _("Dashboard"), "backoffice:dashboard"),
+    MenuItem(_("Sales"), _("Orders"), "backoffice:orders", ("orders.view_order",)),
+    MenuItem(_("Sales"), _("Customers"), "backoffice:customers", ("accounts.view_user",)),
     MenuItem(_("Catalogue"), _("Products"), "backoffice:products", ("catalog.view_product",)),
     MenuItem(_("Catalogue"), _("Categories"), "backoffice:categories", ("catalog.view_category",)),
     MenuItem(

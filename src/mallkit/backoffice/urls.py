@@ -1,6 +1,17 @@
 from django.urls import include, path
 
-from .views import auth, categories, dashboard, pictures, products, stock
+from .views import (
+    auth,
+    categories,
+    customers,
+    dashboard,
+    documents,
+    order_actions,
+    orders,
+    pictures,
+    products,
+    stock,
+)
 
 app_name = "backoffice"
 
@@ -30,4 +41,40 @@ urlpatterns = [
     path("categories/<int:pk>/delete/", categories.category_delete, name="category_delete"),
     # Product import and export live in their own module (imports.py and import_urls.py).
     path("imports/", include("mallkit.backoffice.import_urls")),
+    path("orders/", orders.order_list, name="orders"),
+    path("orders/export.csv", orders.order_export, name="order_export"),
+    path("orders/pick-list/", documents.pick_list, name="pick_list"),
+    path("orders/packing-slips/", documents.packing_slips, name="packing_slips"),
+    path("orders/<str:number>/", orders.order_detail, name="order_detail"),
+    path("orders/<str:number>/invoice.pdf", documents.invoice_pdf, name="invoice_pdf"),
+    path(
+        "orders/<str:number>/credit-notes/<int:credit_number>.pdf",
+        documents.credit_note_pdf,
+        name="credit_note_pdf",
+    ),
+    *[
+        path(
+            f"orders/<str:number>/{name.replace('_', '-')}/",
+            getattr(order_actions, name),
+            name=f"order_{name}",
+        )
+        for name in (
+            "confirm_payment",
+            "confirm",
+            "pack",
+            "ship",
+            "deliver",
+            "cancel",
+            "refund",
+            "restock",
+            "note",
+            "clear_flag",
+            "resend_confirmation",
+            "request_refund",
+            "decline_refund_request",
+        )
+    ],
+    path("customers/", customers.customer_list, name="customers"),
+    path("customers/<int:pk>/", customers.customer_detail, name="customer_detail"),
+    path("customers/<int:pk>/notes/", customers.customer_note, name="customer_note"),
 ]

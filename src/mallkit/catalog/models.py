@@ -139,6 +139,9 @@ class Product(TimeStampedModel):
         ordering = ["-published_at", "-id"]
         indexes = [
             models.Index(fields=["status", "published_at"], name="product_status_published"),
+            # The newest-first lists (the shop's default order) read this index in order and stop
+            # after one page, instead of sorting every visible product.
+            models.Index(fields=["-published_at", "-id"], name="product_newest"),
             models.Index(fields=["status", "price_from"], name="product_status_price"),
             models.Index(fields=["status", "name"], name="product_status_name"),
             models.Index(fields=["is_featured", "status"], name="product_featured"),

@@ -2,7 +2,9 @@
 
 Every cached entry is keyed by the catalogue version, a random token that the write services
 replace through `catalog_changed()` whenever a product, a price, a picture, a category or a
-stock level changes; entries of older versions are never read again and expire on their own.
+stock level changes (an order counts only when it leaves a variant low or out of stock, since
+only then do the pages change); entries of older versions are never read again and expire on
+their own.
 
 The version lives where every process of the shop can read it: in the cache when the cache is
 shared (Redis with REDIS_URL), and in a small file otherwise, because local memory belongs to
@@ -45,7 +47,14 @@ def _shared_cache() -> bool:
 def _version_file() -> Path:
     """Where the version lives without a shared cache: one file per database on this host."""
     database = connection.settings_dict
-    identity = "|".join(str(database.get(key) or "") for key in ("ENGINE", "NAME", "HOST", "PORT"))
+    return _version_path(
+        "|".join(str(database.get(key) or "") for key in ("ENGINE", "NAME", "HOST", "PORT"))
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _version_path(identity: str) -> Path:
+    # Read on every request, so the hashing is done once per database.
     digest = hashlib.sha256(identity.encode()).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / "mallkit-cache" / f"catalog-{digest}.version"
 

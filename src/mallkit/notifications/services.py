@@ -25,3 +25,11 @@ def send_payment_failed(*, order) -> None:
     """Queue the "payment failed, you may try again" e-mail."""
     order_id = order.pk
     transaction.on_commit(lambda: tasks.send_payment_failed_email.enqueue(order_id))
+
+
+def send_order_shipped(*, order, fulfilment) -> None:
+    """Queue the "your parcel is on its way" e-mail, with the carrier and tracking link."""
+    order_id, fulfilment_id = order.pk, fulfilment.pk
+    transaction.on_commit(
+        lambda: tasks.send_order_shipped_email.enqueue(order_id, fulfilment_id)
+    )

@@ -15,7 +15,7 @@ from django_tasks import task
 from mallkit.core.errors import NotFound
 from mallkit.core.money import format_amount
 from mallkit.orders import services as orders
-from mallkit.orders.models import Order, OrderEvent
+from mallkit.orders.models import Fulfilment, Order, OrderEvent
 from mallkit.payments import gateways
 from mallkit.payments import selectors as payments
 
@@ -75,17 +75,21 @@ def order_context(order: Order) -> dict:
     }
 
 
-def send_order_email(*, order_id: int, template: str, subject: str) -> bool:
+def send_order_email(
+    *, order_id: int, template: str, subject: str, extra_context=None
+) -> bool:
     """Render emails/<template>.txt and .html in the order's language and send them.
 
-    `subject` is a msgid with %(number)s and %(shop)s, translated here. Returns False when the
-    order is gone.
+    `subject` is a msgid with %(number)s and %(shop)s, translated here. `extra_context(order)`
+    adds what only this e-mail shows. Returns False when the order is gone.
     """
     order = Order.objects.prefetch_related("lines").filter(pk=order_id).first()
     if order is None:
         return False
     with translation.override(order.language or settings.LANGUAGE_CODE):
         context = order_context(order)
+        if extra_context is not None:
+            context.update(extra_context(order))
         subject = _(subject) % {"number": order.number, "shop": settings.MALLKIT_SHOP_NAME}
         context["subject"] = subject
         text = render_to_string(f"emails/{template}.txt", context)
@@ -112,6 +116,7 @@ def send_order_email(*, order_id: int, template: str, subject: str) -> bool:
 ORDER_CONFIRMATION_SUBJECT = gettext_noop("Your order %(number)s at %(shop)s")
 PAYMENT_RECEIVED_SUBJECT = gettext_noop("Payment received for order %(number)s")
 PAYMENT_FAILED_SUBJECT = gettext_noop("Payment for order %(number)s did not go through")
+ORDER_SHIPPED_SUBJECT = gettext_noop("Your order %(number)s is on its way")
 
 
 @task()
@@ -135,4 +140,38 @@ def send_payment_failed_email(order_id: int) -> bool:
     """Tell the shopper their payment failed and that they may try again."""
     return send_order_email(
         order_id=order_id, template="payment_failed", subject=PAYMENT_FAILED_SUBJECT
+    )
+
+
+@task()
+def send_order_shipped_email(order_id: int, fulfilment_id: int) -> bool:
+    """Tell the shopper a parcel left: what is in it, the carrier and where to follow it."""
+    fulfilment = (
+        Fulfilment.objects.filter(pk=fulfilment_id, order_id=order_id)
+        .prefetch_related("lines__order_line")
+        .first()
+    )
+    if fulfilment is None:
+        return False
+
+    def shipment(order) -> dict:
+        remaining = sum(line.quantity_to_ship for line in order.lines.all())
+        return {
+            "fulfilment": fulfilment,
+            "shipped_lines": [
+                {
+                    "name": item.order_line.product_name,
+                    "variant": item.order_line.variant_label,
+                    "quantity": item.quantity,
+                }
+                for item in fulfilment.lines.all()
+            ],
+            "units_to_follow": remaining,
+        }
+
+    return send_order_email(
+        order_id=order_id,
+        template="order_shipped",
+        subject=ORDER_SHIPPED_SUBJECT,
+        extra_context=shipment,
     )

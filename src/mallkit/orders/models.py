@@ -29,6 +29,7 @@ class Order(models.Model):
 
     class FulfilmentStatus(models.TextChoices):
         UNFULFILLED = "unfulfilled", _("Not shipped")
+        PACKED = "packed", _("Packed")
         PARTIALLY_SHIPPED = "partially_shipped", _("Partially shipped")
         SHIPPED = "shipped", _("Shipped")
         DELIVERED = "delivered", _("Delivered")
@@ -99,6 +100,7 @@ class Order(models.Model):
             ("confirm_payment", _("Can confirm payments received")),
             ("refund_order", _("Can refund orders")),
             ("cancel_order", _("Can cancel orders")),
+            ("note_order", _("Can add staff notes to orders")),
         ]
         indexes = [
             models.Index(fields=["status", "payment_status"], name="order_status_payment"),
@@ -134,6 +136,9 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(_("quantity"))
     quantity_shipped = models.PositiveIntegerField(_("shipped"), default=0)
     quantity_returned = models.PositiveIntegerField(_("returned to stock"), default=0)
+    # Units that will not be shipped any more (their allocation went back to stock): a refund
+    # with restock before shipping, or a cancelled order.
+    quantity_cancelled = models.PositiveIntegerField(_("cancelled"), default=0)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     tax_rate = models.DecimalField(_("tax rate (%)"), max_digits=5, decimal_places=2, default=0)
     discount = models.DecimalField(_("discount"), default=0, **MONEY)
@@ -151,10 +156,23 @@ class OrderLine(models.Model):
                 condition=Q(quantity_shipped__lte=F("quantity")),
                 name="orderline_shipped_within_quantity",
             ),
+            models.CheckConstraint(
+                condition=Q(quantity_shipped__lte=F("quantity") - F("quantity_cancelled")),
+                name="orderline_shipped_or_cancelled_within_quantity",
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity_returned__lte=F("quantity_shipped")),
+                name="orderline_returned_within_shipped",
+            ),
         ]
 
     def __str__(self):
         return f"{self.quantity} × {self.sku}"
+
+    @property
+    def quantity_to_ship(self) -> int:
+        """Units still to leave the warehouse."""
+        return self.quantity - self.quantity_shipped - self.quantity_cancelled
 
 
 class OrderEvent(models.Model):
@@ -167,6 +185,7 @@ class OrderEvent(models.Model):
         PAYMENT_FAILED = "payment_failed", _("Payment failed")
         PAYMENT_MISMATCH = "payment_mismatch", _("Payment did not match the order")
         CONFIRMED = "confirmed", _("Order confirmed")
+        PACKED = "packed", _("Packed")
         SHIPPED = "shipped", _("Shipped")
         DELIVERED = "delivered", _("Delivered")
         COMPLETED = "completed", _("Completed")
@@ -177,6 +196,12 @@ class OrderEvent(models.Model):
         EMAIL_SENT = "email_sent", _("E-mail sent")
         NOTE = "note", _("Note")
         STATUS_CHANGED = "status_changed", _("Status changed")
+        FLAGGED = "flagged", _("Flagged for staff")
+        FLAG_CLEARED = "flag_cleared", _("Flag cleared")
+        RESTOCKED = "restocked", _("Returned to stock")
+        INVOICED = "invoiced", _("Invoice issued")
+        CREDIT_NOTE = "credit_note", _("Credit note issued")
+        EMAIL_REQUESTED = "email_requested", _("E-mail requested")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     type = models.CharField(_("event"), max_length=30, choices=Type.choices)
@@ -201,3 +226,118 @@ class OrderEvent(models.Model):
 
     def __str__(self):
         return f"{self.order_id} {self.type}"
+
+
+class Fulfilment(models.Model):
+    """One parcel that left the warehouse: which units, with which carrier and tracking number."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="fulfilments")
+    carrier = models.CharField(_("carrier"), max_length=60)
+    tracking_number = models.CharField(_("tracking number"), max_length=100, blank=True)
+    tracking_url = models.URLField(_("tracking link"), max_length=500, blank=True)
+    shipped_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("shipped by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    shipped_at = models.DateTimeField(_("shipped"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ["shipped_at", "id"]
+
+    def __str__(self):
+        return f"{self.order_id} {self.carrier} {self.tracking_number}"
+
+
+class FulfilmentLine(models.Model):
+    fulfilment = models.ForeignKey(Fulfilment, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("shipped line")
+        verbose_name_plural = _("shipped lines")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="fulfilmentline_quantity_min_1"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.order_line_id}"
+
+
+class RefundRequest(models.Model):
+    """A customer's wish for money back, waiting in the "refund requested" queue."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        REFUNDED = "refunded", _("Refunded")
+        DECLINED = "declined", _("Declined")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refund_requests")
+    amount = models.DecimalField(
+        _("amount"), null=True, blank=True, help_text=_("Empty for everything paid."), **MONEY
+    )
+    reason = models.TextField(_("reason"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "order"], name="refundrequest_status_order")]
+
+    def __str__(self):
+        return f"{self.order_id} {self.status}"
+
+
+class CustomerNote(models.Model):
+    """Customer service's note about a buyer, shown on their customer page.
+
+    It lives with the orders rather than the accounts because it records what happened around
+    purchases (a complaint, a promised discount); notes about one order are timeline events.
+    """
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    text = models.TextField(_("note"), max_length=2000)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("customer note")
+        verbose_name_plural = _("customer notes")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.customer_id}: {self.text[:40]}"
+
+
+# Invoices and credit notes are numbered documents of their own (see invoicing/).
+from .invoicing.models import CreditNote, DocumentCounter, Invoice  # noqa: E402, F401

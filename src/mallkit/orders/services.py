@@ -2,6 +2,8 @@
 
 Every change of status writes an OrderEvent in the same transaction. A change is one
 conditional UPDATE on the expected current state, so two racing changes cannot both win.
+Packing and shipping live in orders.fulfilment; cancelling, refunding and confirming payments,
+which also involve the payments app, in orders.processing.
 """
 
 import secrets
@@ -12,12 +14,13 @@ from django.db.models import F
 from django.utils import timezone
 
 from mallkit.core import money
-from mallkit.core.errors import Conflict
+from mallkit.core.errors import Conflict, ValidationFailed
 from mallkit.core.logging import log_order_event
 from mallkit.inventory import services as inventory
 
 from . import transitions
-from .models import Order, OrderEvent, OrderLine
+from .invoicing import services as invoicing
+from .models import CustomerNote, Order, OrderEvent, OrderLine, RefundRequest
 
 NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread
 
@@ -76,7 +79,7 @@ def create_order(*, fields: dict, lines: list[dict], actor=None) -> Order:
     return order
 
 
-def _move(
+def move_order(
     order: Order,
     action: str,
     *,
@@ -87,7 +90,10 @@ def _move(
     data=None,
     visible: bool = True,
 ) -> Order:
-    """Apply an action: one conditional UPDATE from the exact state checked, then an event."""
+    """Apply an action: one conditional UPDATE from the exact state checked, then an event.
+
+    The one writer of an order's statuses; the event is left on the order as `last_event`.
+    """
     rule = transitions.check(order, action)
     changes = dict(updates or {})
     if rule.target is not None:
@@ -105,7 +111,7 @@ def _move(
             f"Order {order.number} changed meanwhile; it is now {order.get_status_display()}."
         )
     order.refresh_from_db()
-    record_event(
+    order.last_event = record_event(
         order=order,
         type=event_type or action,
         message=message,
@@ -117,10 +123,13 @@ def _move(
 
 
 def mark_paid(*, order: Order, amount, actor=None, note: str = "") -> Order:
-    """Record that the order's money arrived; a pending order becomes confirmed."""
+    """Record that the order's money arrived; a pending order becomes confirmed and is invoiced.
+
+    The invoice takes its number in this transaction, so a payment that rolls back leaves no gap.
+    """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        return _move(
+        order = move_order(
             order,
             "confirm_payment",
             actor=actor,
@@ -132,13 +141,15 @@ def mark_paid(*, order: Order, amount, actor=None, note: str = "") -> Order:
             },
             message=note or f"Payment of {amount} {order.currency} received.",
         )
+        invoicing.issue_invoice(order=order, actor=actor)
+        return order
 
 
 def confirm(*, order: Order, actor=None, note: str = "") -> Order:
     """Accept an order for packing before it is paid (cash on delivery)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        return _move(
+        return move_order(
             order,
             "confirm",
             actor=actor,
@@ -148,7 +159,14 @@ def confirm(*, order: Order, actor=None, note: str = "") -> Order:
         )
 
 
-def flag(*, order: Order, reason: str, actor=None, data=None) -> None:
+def flag(
+    *,
+    order: Order,
+    reason: str,
+    actor=None,
+    data=None,
+    type: str = OrderEvent.Type.PAYMENT_MISMATCH,
+) -> None:
     """Ask staff to look at an order (e.g. a payment that does not match)."""
     with transaction.atomic():
         Order.objects.filter(pk=order.pk).update(
@@ -156,22 +174,35 @@ def flag(*, order: Order, reason: str, actor=None, data=None) -> None:
         )
         record_event(
             order=order,
-            type=OrderEvent.Type.PAYMENT_MISMATCH,
+            type=type,
             message=reason,
             actor=actor,
             data=data,
         )
 
 
-def release_order_stock(*, order: Order, actor=None) -> None:
-    """Give back the stock an unshipped order holds."""
+def release_order_stock(*, order: Order, actor=None) -> dict[int, int]:
+    """Give back the stock an order holds for units not shipped, which will not ship any more.
+
+    Call with the order locked. Returns the units released by variant id.
+    """
     quantities = {}
-    for line in order.lines.all():
-        remaining = line.quantity - line.quantity_shipped
-        if line.variant_id and remaining > 0:
+    for line in OrderLine.objects.filter(order=order):
+        remaining = line.quantity_to_ship
+        if remaining <= 0:
+            continue
+        updated = OrderLine.objects.filter(
+            pk=line.pk,
+            quantity_shipped=line.quantity_shipped,
+            quantity_cancelled=line.quantity_cancelled,
+        ).update(quantity_cancelled=F("quantity_cancelled") + remaining)
+        if not updated:
+            raise Conflict(f"Order {order.number} changed meanwhile; try again.")
+        if line.variant_id:
             quantities[line.variant_id] = quantities.get(line.variant_id, 0) + remaining
     if quantities:
         inventory.release_stock(quantities=quantities, reference=order.number, user=actor)
+    return quantities
 
 
 def expire_order(*, order: Order) -> bool:
@@ -180,7 +211,7 @@ def expire_order(*, order: Order) -> bool:
         order = Order.objects.select_for_update().get(pk=order.pk)
         if not transitions.allowed(order, "expire"):
             return False
-        _move(
+        move_order(
             order,
             "expire",
             event_type=OrderEvent.Type.EXPIRED,
@@ -226,7 +257,8 @@ def release_refund(*, order: Order, amount) -> None:
 
 
 def record_refund(*, order: Order, amount, actor=None, note: str = "") -> Order:
-    """Mark a reserved refund as made: the payment status follows what is left, and an event."""
+    """Mark a reserved refund as made: the payment status follows what is left, an event and a
+    credit note (numbered in this transaction, like invoices)."""
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         status = (
@@ -234,7 +266,7 @@ def record_refund(*, order: Order, amount, actor=None, note: str = "") -> Order:
             if order.amount_refunded >= order.amount_paid
             else Order.PaymentStatus.PARTIALLY_REFUNDED
         )
-        return _move(
+        order = move_order(
             order,
             "refund",
             actor=actor,
@@ -243,3 +275,110 @@ def record_refund(*, order: Order, amount, actor=None, note: str = "") -> Order:
             message=note or f"Refunded {amount} {order.currency}.",
             data={"amount": str(amount)},
         )
+        invoicing.issue_credit_note(
+            order=order, amount=amount, reason=note, event=order.last_event, actor=actor
+        )
+        return order
+
+
+# Notes, flags and refund requests: no status changes, but each leaves an event -----------------
+
+
+def add_note(*, order: Order, text: str, actor=None) -> OrderEvent:
+    """Add a staff note to the order's timeline (never shown to the customer)."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("Write a note first.", errors={"text": ["Write a note first."]})
+    if len(text) > 2000:
+        raise ValidationFailed(
+            "A note has at most 2,000 characters.",
+            errors={"text": ["A note has at most 2,000 characters."]},
+        )
+    return record_event(order=order, type=OrderEvent.Type.NOTE, message=text, actor=actor)
+
+
+def clear_flag(*, order: Order, actor=None, note: str = "") -> Order:
+    """Take the order off the "flagged" queue once staff have dealt with it."""
+    with transaction.atomic():
+        if not Order.objects.filter(pk=order.pk, is_flagged=True).update(
+            is_flagged=False, flag_reason="", updated_at=timezone.now()
+        ):
+            raise Conflict(f"Order {order.number} is not flagged.", code="not_flagged")
+        record_event(
+            order=order,
+            type=OrderEvent.Type.FLAG_CLEARED,
+            message=note or f"Flag cleared ({order.flag_reason})."[:500],
+            actor=actor,
+        )
+    order.refresh_from_db()
+    return order
+
+
+def request_refund(*, order: Order, reason: str, amount=None, actor=None) -> RefundRequest:
+    """Put the order in the "refund requested" queue (asked by its customer, or by staff)."""
+    reason = (reason or "").strip()[:1000]
+    if not reason:
+        raise ValidationFailed(
+            "Say why the refund is wanted.", errors={"reason": ["Say why the refund is wanted."]}
+        )
+    if amount is not None:
+        try:
+            amount = money.parse_amount(amount, order.currency)
+        except ValueError as error:
+            raise ValidationFailed(str(error), errors={"amount": [str(error)]}) from None
+        if amount <= 0:
+            amount = None
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if order.payment_status not in {
+            Order.PaymentStatus.PAID,
+            Order.PaymentStatus.PARTIALLY_REFUNDED,
+        }:
+            raise transitions.TransitionNotAllowed(
+                f"Order {order.number} has nothing paid left to refund."
+            )
+        request = RefundRequest.objects.create(
+            order=order,
+            amount=amount,
+            reason=reason,
+            requested_by=actor if actor is not None and actor.is_authenticated else None,
+        )
+        record_event(
+            order=order,
+            type=OrderEvent.Type.REFUND_REQUESTED,
+            message=reason,
+            actor=actor,
+            data={"amount": str(amount) if amount is not None else None},
+        )
+    return request
+
+
+def close_refund_requests(
+    *, order: Order, status: str = RefundRequest.Status.REFUNDED, actor=None, note: str = ""
+) -> int:
+    """Close the order's open refund requests (refunded or declined); returns how many."""
+    with transaction.atomic():
+        closed = RefundRequest.objects.filter(
+            order=order, status=RefundRequest.Status.OPEN
+        ).update(status=status, closed_at=timezone.now())
+        if closed and status == RefundRequest.Status.DECLINED:
+            record_event(
+                order=order,
+                type=OrderEvent.Type.NOTE,
+                message=note or "Refund request declined.",
+                actor=actor,
+            )
+    return closed
+
+
+def add_customer_note(*, customer, text: str, actor=None) -> CustomerNote:
+    """Keep a staff note on a customer's page."""
+    text = (text or "").strip()
+    if not text or len(text) > 2000:
+        message = "Write a note of at most 2,000 characters."
+        raise ValidationFailed(message, errors={"text": [message]})
+    return CustomerNote.objects.create(
+        customer=customer,
+        author=actor if actor is not None and actor.is_authenticated else None,
+        text=text,
+    )

@@ -2,12 +2,30 @@
 
 Each action names the statuses it may start from, extra conditions on the payment and fulfilment
 statuses, the permission staff need, and the status it leads to (None keeps the status).
-`check(order, action)` is the single place that says yes or no.
+`check(order, action)` is the single place that says yes or no; `authorize(user, action)` the
+single place that says whether a member of staff may ask.
+
+    action           from status                      payment must be            fulfilment must be                    leads to
+    confirm_payment  pending, confirmed               unpaid                     any                                   confirmed
+    confirm          pending                          any                        any                                   confirmed
+    pack             confirmed                        any                        unfulfilled                           (same)
+    ship             confirmed                        any                        unfulfilled, packed, partially shipped (same)
+    deliver          confirmed                        paid, partly refunded,     shipped                               completed
+                                                      refunded
+    cancel           pending, confirmed               any                        unfulfilled, packed                   cancelled
+    expire           pending                          unpaid                     any                                   expired
+    refund           confirmed, completed, cancelled  paid, partially refunded   any                                   (same)
+    restock          confirmed, completed, cancelled  any                        any                                   (same)
+
+Actions that change no status (notes, flags, e-mails, refund requests) are in STAFF_TASKS with
+the permission they need.
 """
 
 from dataclasses import dataclass
 
-from mallkit.core.errors import Conflict, ValidationFailed
+from django.utils.translation import gettext_lazy as _
+
+from mallkit.core.errors import Conflict, PermissionDenied, ValidationFailed
 
 from .models import Order
 
@@ -19,9 +37,12 @@ class Transition:
     sources: frozenset
     target: str | None
     permission: str
+    label: str
     payment: frozenset = frozenset()  # allowed payment statuses; empty means any
     fulfilment: frozenset = frozenset()  # allowed fulfilment statuses; empty means any
 
+
+PAID = frozenset({P.PAID, P.PARTIALLY_REFUNDED, P.REFUNDED})
 
 TRANSITIONS = {
     # A payment arrives (from a gateway webhook or confirmed by staff).
@@ -29,6 +50,7 @@ TRANSITIONS = {
         sources=frozenset({S.PENDING, S.CONFIRMED}),
         target=S.CONFIRMED,
         permission="orders.confirm_payment",
+        label=_("Confirm payment received"),
         payment=frozenset({P.UNPAID}),
     ),
     # Staff accept an order to be packed without payment first (cash on delivery).
@@ -36,37 +58,72 @@ TRANSITIONS = {
         sources=frozenset({S.PENDING}),
         target=S.CONFIRMED,
         permission="orders.change_order",
+        label=_("Accept without payment"),
     ),
+    # The parcel is packed: the order moves from the "to pack" queue to "to ship".
+    "pack": Transition(
+        sources=frozenset({S.CONFIRMED}),
+        target=None,
+        permission="orders.fulfil_order",
+        label=_("Mark packed"),
+        fulfilment=frozenset({F.UNFULFILLED}),
+    ),
+    # Some or all of the units still to ship leave with a carrier. Packing first is optional,
+    # so a small shop may pack and ship in one step.
     "ship": Transition(
         sources=frozenset({S.CONFIRMED}),
         target=None,
         permission="orders.fulfil_order",
-        fulfilment=frozenset({F.UNFULFILLED, F.PARTIALLY_SHIPPED}),
+        label=_("Ship"),
+        fulfilment=frozenset({F.UNFULFILLED, F.PACKED, F.PARTIALLY_SHIPPED}),
     ),
+    # Completed means delivered and paid: cash on delivery is confirmed before the order closes.
     "deliver": Transition(
         sources=frozenset({S.CONFIRMED}),
         target=S.COMPLETED,
         permission="orders.fulfil_order",
+        label=_("Mark delivered"),
+        payment=PAID,
         fulfilment=frozenset({F.SHIPPED}),
     ),
+    # Only while nothing has left the warehouse; shipped goods come back as a refund with restock.
     "cancel": Transition(
         sources=frozenset({S.PENDING, S.CONFIRMED}),
         target=S.CANCELLED,
         permission="orders.cancel_order",
-        fulfilment=frozenset({F.UNFULFILLED}),
+        label=_("Cancel"),
+        fulfilment=frozenset({F.UNFULFILLED, F.PACKED}),
     ),
     "expire": Transition(
         sources=frozenset({S.PENDING}),
         target=S.EXPIRED,
         permission="orders.change_order",
+        label=_("Expire"),
         payment=frozenset({P.UNPAID}),
     ),
     "refund": Transition(
         sources=frozenset({S.CONFIRMED, S.COMPLETED, S.CANCELLED}),
         target=None,
         permission="orders.refund_order",
+        label=_("Refund"),
         payment=frozenset({P.PAID, P.PARTIALLY_REFUNDED}),
     ),
+    # Units come back to stock: returned parcels, or unshipped units a refund takes off the order.
+    "restock": Transition(
+        sources=frozenset({S.CONFIRMED, S.COMPLETED, S.CANCELLED}),
+        target=None,
+        permission="orders.refund_order",
+        label=_("Return to stock"),
+    ),
+}
+
+# Staff actions that change no status, and the permission each needs.
+STAFF_TASKS = {
+    "note": "orders.note_order",
+    "clear_flag": "orders.change_order",
+    "request_refund": "orders.change_order",
+    "decline_refund_request": "orders.refund_order",
+    "resend_confirmation": "orders.change_order",
 }
 
 
@@ -82,11 +139,41 @@ class UnknownAction(ValidationFailed):
     code = "unknown_action"
 
 
+class ActionForbidden(PermissionDenied):
+    """Your role does not allow this action."""
+
+    code = "permission_denied"
+
+
 def get(action: str) -> Transition:
     try:
         return TRANSITIONS[action]
     except (KeyError, TypeError):
         raise UnknownAction(f"Unknown action “{action}”.") from None
+
+
+def permission(action: str) -> str:
+    """The permission ("app_label.codename") staff need for an action or a staff task."""
+    if isinstance(action, str) and action in STAFF_TASKS:
+        return STAFF_TASKS[action]
+    return get(action).permission
+
+
+def may(user, action: str) -> bool:
+    """Whether `user` is active staff whose role allows the action (or staff task)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.is_staff
+        and user.has_perm(permission(action))
+    )
+
+
+def authorize(user, action: str) -> None:
+    """Raise ActionForbidden unless `user` may perform the action (None is the shop itself)."""
+    if user is not None and not may(user, action):
+        raise ActionForbidden(f"Your role does not allow “{action.replace('_', ' ')}”.")
 
 
 def allowed(order: Order, action: str) -> bool:

@@ -77,3 +77,30 @@ def payment_instructions(*, order, payment: Payment | None = None) -> str:
             description=f"Order {order.number}",
         )
     )
+
+
+def payment_to_confirm(*, order) -> Payment | None:
+    """The order's latest payment still waiting for its money (what staff confirm received)."""
+    return (
+        Payment.objects.filter(
+            order=order, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
+        )
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def refundable_payments(*, order) -> list[Payment]:
+    """The order's captured payments counted in what it was paid, with money left to refund."""
+    return [
+        payment
+        for payment in Payment.objects.filter(
+            order=order, status=Payment.Status.SUCCEEDED, applied_to_order=True
+        ).order_by("created_at", "id")
+        if payment.amount > payment.amount_refunded
+    ]
+
+
+def lock_payment(*, payment: Payment) -> Payment:
+    """The payment row locked until the transaction ends (payments are locked before orders)."""
+    return Payment.objects.select_for_update().get(pk=payment.pk)

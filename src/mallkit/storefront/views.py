@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from mallkit.catalog import selectors
 from mallkit.core.cache import cache_anonymous_page, cached_fragment
+from mallkit.core.client_ip import client_ip
 from mallkit.enquiries.services import submit_enquiry
 
 from . import presentation
@@ -121,13 +122,7 @@ def product_enquiry(request, slug):
 
 def enquiry_allowed(request) -> bool:
     """A light brake on floods: a few enquiries per address and hour."""
-    address = request.META.get("REMOTE_ADDR", "")
-    if settings.SECURE_PROXY_SSL_HEADER:
-        # Behind our proxy every request comes from it; the last forwarded address is the one
-        # that proxy saw, which a client cannot forge.
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        address = forwarded or address
-    key = f"storefront:enquiries:{address}"
+    key = f"storefront:enquiries:{client_ip(request)}"
     cache.add(key, 0, timeout=3600)
     try:
         count = cache.incr(key)
