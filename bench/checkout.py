@@ -61,7 +61,7 @@ def prepare_shop(*, buyers: int) -> dict:
 
     from mallkit.accounts import services as accounts
     from mallkit.catalog.models import Product, Variant
-    from mallkit.checkout.models import ShippingMethod
+    from mallkit.checkout import services as checkout
     from mallkit.inventory import services as inventory
 
     User = get_user_model()
@@ -70,10 +70,8 @@ def prepare_shop(*, buyers: int) -> dict:
     for email in emails:
         if email not in existing:
             accounts.register(email=email, password=BUYER_PASSWORD)
-    # The shop has no service for delivery methods yet (the back office sets them up); the
-    # harness adds its own like the test factories do.
-    method, _ = ShippingMethod.objects.get_or_create(
-        code="bench-standard", defaults={"name": "Bench standard delivery", "price": "5.00"}
+    method = checkout.ensure_shipping_method(
+        code="bench-standard", name="Bench standard delivery", price="5.00"
     )
     variants = list(
         Variant.objects.filter(
