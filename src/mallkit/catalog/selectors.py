@@ -33,8 +33,16 @@ SORTS = {
     "name": ["name", "id"],
     "relevance": ["-search_rank", "-id"],
 }
-RESERVED_PARAMS = {"q", "page", "page_size", "sort", "min_price", "max_price", "in_stock",
-                   "category"}
+RESERVED_PARAMS = {
+    "q",
+    "page",
+    "page_size",
+    "sort",
+    "min_price",
+    "max_price",
+    "in_stock",
+    "category",
+}
 
 
 def visible_products():
@@ -87,7 +95,8 @@ def category_tree():
 
 
 def category_by_slug(*, slug: str) -> Category | None:
-    return Category.objects.select_related("parent__parent").filter(slug=slug, is_active=True).first()
+    categories = Category.objects.select_related("parent__parent")
+    return categories.filter(slug=slug, is_active=True).first()
 
 
 def category_descendant_ids(*, category: Category) -> list[int]:
@@ -110,13 +119,21 @@ def home_sections(*, limit: int = 8) -> dict:
     visible = Product.objects.visible(now)
     new_since = now - timedelta(days=settings.MALLKIT_NEW_PRODUCT_DAYS)
     return {
-        "featured": list(with_card_data(visible.filter(is_featured=True)).order_by(
-            "-published_at", "-id")[:limit]),
-        "new_arrivals": list(with_card_data(visible.filter(
-            status=Product.Status.ACTIVE, published_at__gte=new_since)).order_by(
-            "-published_at", "-id")[:limit]),
-        "coming_soon": list(with_card_data(visible.filter(
-            status=Product.Status.COMING_SOON)).order_by("expected_at", "-id")[:limit]),
+        "featured": list(
+            with_card_data(visible.filter(is_featured=True)).order_by("-published_at", "-id")[
+                :limit
+            ]
+        ),
+        "new_arrivals": list(
+            with_card_data(
+                visible.filter(status=Product.Status.ACTIVE, published_at__gte=new_since)
+            ).order_by("-published_at", "-id")[:limit]
+        ),
+        "coming_soon": list(
+            with_card_data(visible.filter(status=Product.Status.COMING_SOON)).order_by(
+                "expected_at", "-id"
+            )[:limit]
+        ),
         "categories": category_tree()[:12],
     }
 
@@ -144,8 +161,9 @@ def _option_filter(option_slug: str, value_slugs: list[str]):
     )
 
 
-def filter_products(filters: ProductFilters, *, skip_option: str | None = None,
-                    skip_stock: bool = False):
+def filter_products(
+    filters: ProductFilters, *, skip_option: str | None = None, skip_stock: bool = False
+):
     """Visible products matching the filters (unsorted, no card data)."""
     queryset = visible_products()
     if filters.category is not None:
@@ -189,13 +207,16 @@ class Facet:
 
 def facets(filters: ProductFilters) -> dict:
     """Counts for each filter choice given the other filters (one query per option)."""
-    in_stock_count = filter_products(filters, skip_stock=True).filter(
-        stock.in_stock_for_product()
-    ).count()
+    in_stock_count = (
+        filter_products(filters, skip_stock=True).filter(stock.in_stock_for_product()).count()
+    )
     option_facets = []
     value_rows = (
-        OptionValue.objects.filter(variants__product__in=filter_products(
-            ProductFilters(q=filters.q, category=filters.category)).values("id"))
+        OptionValue.objects.filter(
+            variants__product__in=filter_products(
+                ProductFilters(q=filters.q, category=filters.category)
+            ).values("id")
+        )
         .select_related("option")
         .distinct()
     )
@@ -230,8 +251,7 @@ def product_detail(*, slug: str) -> Product | None:
                 .annotate(in_stock=stock.in_stock_for_variant())
                 .select_related("stock")
                 .prefetch_related(
-                    Prefetch("option_values",
-                             queryset=OptionValue.objects.select_related("option"))
+                    Prefetch("option_values", queryset=OptionValue.objects.select_related("option"))
                 ),
             ),
             Prefetch(

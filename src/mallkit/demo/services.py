@@ -22,8 +22,8 @@ from mallkit.accounts import services as accounts
 from mallkit.accounts.roles import CATALOGUE_MANAGER, CUSTOMER_SERVICE, OWNER, WAREHOUSE
 from mallkit.catalog import services as catalog
 from mallkit.checkout import services as checkout
-from mallkit.promotions import services as promotions
 from mallkit.core.errors import ValidationFailed
+from mallkit.promotions import services as promotions
 
 from . import generator
 from .data import CATEGORIES, OPTIONS

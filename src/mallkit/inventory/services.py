@@ -50,8 +50,16 @@ def ensure_stock_levels(*, variant_ids: Iterable[int]) -> None:
     )
 
 
-def _record(stock: StockLevel, *, on_hand_change=0, allocated_change=0, reason, user=None,
-            note="", reference="") -> StockMovement:
+def _record(
+    stock: StockLevel,
+    *,
+    on_hand_change=0,
+    allocated_change=0,
+    reason,
+    user=None,
+    note="",
+    reference="",
+) -> StockMovement:
     return StockMovement.objects.create(
         variant_id=stock.variant_id,
         on_hand_change=on_hand_change,
@@ -65,12 +73,15 @@ def _record(stock: StockLevel, *, on_hand_change=0, allocated_change=0, reason, 
     )
 
 
-def adjust_stock(*, variant_id: int, change: int, reason: str, user=None, note: str = "",
-                 reference: str = "") -> StockMovement:
+def adjust_stock(
+    *, variant_id: int, change: int, reason: str, user=None, note: str = "", reference: str = ""
+) -> StockMovement:
     """Add (or with a negative change remove) units on hand, never below what is allocated."""
     if not isinstance(change, int) or isinstance(change, bool) or change == 0:
-        raise ValidationFailed("The change must be a whole number other than zero.",
-                               errors={"change": ["Enter a whole number other than zero."]})
+        raise ValidationFailed(
+            "The change must be a whole number other than zero.",
+            errors={"change": ["Enter a whole number other than zero."]},
+        )
     if reason not in Reason.values:
         raise ValidationFailed("Unknown reason.", errors={"reason": ["Choose a valid reason."]})
     with transaction.atomic():
@@ -85,16 +96,20 @@ def adjust_stock(*, variant_id: int, change: int, reason: str, user=None, note: 
                 f"Only {stock.available} units can be removed.",
                 shortages=[Shortage(variant_id, -change, stock.available)],
             )
-        return _record(stock, on_hand_change=change, reason=reason, user=user, note=note,
-                       reference=reference)
+        return _record(
+            stock, on_hand_change=change, reason=reason, user=user, note=note, reference=reference
+        )
 
 
-def set_stock(*, variant_id: int, on_hand: int, reason: str = Reason.CORRECTION, user=None,
-              note: str = "") -> StockMovement | None:
+def set_stock(
+    *, variant_id: int, on_hand: int, reason: str = Reason.CORRECTION, user=None, note: str = ""
+) -> StockMovement | None:
     """Set the units on hand (a stock-take); the difference goes to the ledger."""
     if not isinstance(on_hand, int) or isinstance(on_hand, bool) or on_hand < 0:
-        raise ValidationFailed("Stock must be a whole number of at least 0.",
-                               errors={"stock": ["Enter a whole number of at least 0."]})
+        raise ValidationFailed(
+            "Stock must be a whole number of at least 0.",
+            errors={"stock": ["Enter a whole number of at least 0."]},
+        )
     with transaction.atomic():
         ensure_stock_levels(variant_ids=[variant_id])
         # Lock the row so the difference written to the ledger is the one applied.
@@ -138,16 +153,22 @@ def allocate_stock(*, quantities: dict[int, int], reference: str = "", user=None
                 # Shoppers now see "Only N left" or "Out of stock"; above the threshold the pages
                 # said "In stock" before and still do, so busy checkouts keep them cached.
                 catalog_changed()
-            _record(stock, allocated_change=quantity, reason=Reason.ALLOCATED, user=user,
-                    reference=reference)
+            _record(
+                stock,
+                allocated_change=quantity,
+                reason=Reason.ALLOCATED,
+                user=user,
+                reference=reference,
+            )
         if shortages:
             transaction.set_rollback(True)
     if shortages:
         raise InsufficientStock(shortages=shortages)
 
 
-def release_stock(*, quantities: dict[int, int], reference: str = "", user=None,
-                  reason: str = Reason.RELEASED) -> None:
+def release_stock(
+    *, quantities: dict[int, int], reference: str = "", user=None, reason: str = Reason.RELEASED
+) -> None:
     """Give back units promised to an order (cancelled or expired)."""
     with transaction.atomic():
         for variant_id in sorted(quantities):
@@ -156,14 +177,16 @@ def release_stock(*, quantities: dict[int, int], reference: str = "", user=None,
                 variant_id=variant_id, allocated__gte=quantity
             ).update(allocated=F("allocated") - quantity)
             if not updated:
-                raise Conflict("Cannot release more stock than is allocated.",
-                               code="stock_not_allocated")
+                raise Conflict(
+                    "Cannot release more stock than is allocated.", code="stock_not_allocated"
+                )
             stock = StockLevel.objects.get(variant_id=variant_id)
             if stock.available - quantity <= stock.low_stock_threshold:
                 # It was shown as low or out of stock (see allocate_stock).
                 catalog_changed()
-            _record(stock, allocated_change=-quantity, reason=reason, user=user,
-                    reference=reference)
+            _record(
+                stock, allocated_change=-quantity, reason=reason, user=user, reference=reference
+            )
 
 
 def ship_stock(*, quantities: dict[int, int], reference: str = "", user=None) -> None:
@@ -179,8 +202,14 @@ def ship_stock(*, quantities: dict[int, int], reference: str = "", user=None) ->
             if not updated:
                 raise Conflict("Cannot ship more than is allocated.", code="stock_not_allocated")
             stock = StockLevel.objects.get(variant_id=variant_id)
-            _record(stock, on_hand_change=-quantity, allocated_change=-quantity,
-                    reason=Reason.SHIPPED, user=user, reference=reference)
+            _record(
+                stock,
+                on_hand_change=-quantity,
+                allocated_change=-quantity,
+                reason=Reason.SHIPPED,
+                user=user,
+                reference=reference,
+            )
 
 
 def record_initial_stock(
