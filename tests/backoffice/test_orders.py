@@ -84,7 +84,9 @@ def test_each_queue_holds_its_orders_and_every_tab_its_count(client, shop_orders
     client.force_login(make_person("owner"))
     html = page(client, ORDERS, queue="to_pack")
     for key in shop_orders:
-        label_and_count = re.search(rf'\?queue={key}"[^>]*>([^<]+)<span class="tab-count[^"]*">(\d+)<', html)
+        label_and_count = re.search(
+            rf'\?queue={key}"[^>]*>([^<]+)<span class="tab-count[^"]*">(\d+)<', html
+        )
         expected = 2 if key == "to_pack" else 1  # the refund request's order also waits to pack
         if key == "awaiting_payment":
             expected = 1
@@ -204,7 +206,9 @@ def test_the_warehouse_sees_what_to_do_but_not_payments_or_refunds(client):
     assert reverse("backoffice:order_cancel", args=[order.number]) not in html
 
 
-def test_the_warehouse_packs_and_ships_with_a_tracking_number(client, django_capture_on_commit_callbacks):
+def test_the_warehouse_packs_and_ships_with_a_tracking_number(
+    client, django_capture_on_commit_callbacks
+):
     order = processing.confirm_payment(order=place(quantities=(2, 1)), actor=owner())
     line = order.lines.first()
     client.force_login(make_person("warehouse"))
@@ -305,7 +309,7 @@ def test_the_warehouse_cannot_refund_and_customer_service_cannot_ship_or_edit_st
     assert response.status_code == 403
     response = client.post(
         reverse("backoffice:stock_adjust", args=[variant.pk]),
-        {"adjust-%d-change" % variant.pk: "5", "adjust-%d-reason" % variant.pk: "received"},
+        {f"adjust-{variant.pk}-change": "5", f"adjust-{variant.pk}-reason": "received"},
     )
     assert response.status_code == 403
     assert snapshot(order) == before
@@ -406,9 +410,7 @@ def test_invoice_and_credit_note_pdfs(client):
     assert (response.status_code, response["Content-Type"]) == (200, "application/pdf")
     assert response.content.startswith(b"%PDF") and "INV-000001" in pdf_text(response.content)
     note = order.credit_notes.get()
-    response = client.get(
-        reverse("backoffice:credit_note_pdf", args=[order.number, note.number])
-    )
+    response = client.get(reverse("backoffice:credit_note_pdf", args=[order.number, note.number]))
     assert response.content.startswith(b"%PDF") and b"STSong-Light" in response.content
     missing = reverse("backoffice:credit_note_pdf", args=[order.number, 99])
     assert client.get(missing).status_code == 404
@@ -418,7 +420,9 @@ def test_invoice_and_credit_note_pdfs(client):
 
 
 def test_customers_list_search_and_page_with_notes(client):
-    grace = UserFactory(full_name="Grace Hopper", email="grace@example.com", phone="+1 212 555 0100")
+    grace = UserFactory(
+        full_name="Grace Hopper", email="grace@example.com", phone="+1 212 555 0100"
+    )
     AddressFactory(user=grace, line1="1 Navy Yard")
     UserFactory(full_name="Alan Turing")
     order = processing.confirm_payment(order=place(customer=grace, quantities=(3,)), actor=owner())

@@ -63,7 +63,9 @@ def place(
     ShippingMethodFactory(code="standard", price=Decimal("5.00"), free_above=None)
     variants = variants or [buyable_variant(price=price, stock=stock) for _ in quantities]
     order = checkout.place_order(
-        items={variant.pk: quantity for variant, quantity in zip(variants, quantities, strict=True)},
+        items={
+            variant.pk: quantity for variant, quantity in zip(variants, quantities, strict=True)
+        },
         email=customer.email if customer else email,
         shipping_address=ADDRESS,
         shipping_method_code="standard",

@@ -19,6 +19,7 @@ from django.core import mail
 from mallkit.orders.models import Fulfilment, Order
 from tests.backoffice.roles import make_person
 from tests.factories import ProductImageFactory, ShippingMethodFactory, UserFactory, buyable_variant
+from tests.production.conftest import ViolationLog
 
 from .helpers import shop_settings
 
@@ -30,6 +31,8 @@ DESKTOP = {"width": 1366, "height": 900}
 
 
 def shot(page, name):
+    """A full-page screenshot, once the page showed it met the Content-Security-Policy."""
+    assert page.csp.collect() == [], name
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"orders-{name}.png"), full_page=True)
 
@@ -50,6 +53,7 @@ def new_page(browser, live_server):
     context.route("**/media/**", serve_media)
     page = context.new_page()
     page.set_default_timeout(15000)
+    page.csp = ViolationLog(page)
     return page
 
 
@@ -135,7 +139,9 @@ def test_a_customer_buys_the_warehouse_ships_and_the_customer_follows_the_parcel
     warehouse.get_by_role("heading", name="Packing slip").wait_for()
     assert warehouse.get_by_role("button", name="Print").is_visible()  # print.js ran
     shot(warehouse, "packing-slips")
-    pdf = warehouse.request.get(f"/backoffice/orders/packing-slips/?orders={order.number}&format=pdf")
+    pdf = warehouse.request.get(
+        f"/backoffice/orders/packing-slips/?orders={order.number}&format=pdf"
+    )
     assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
     (SHOTS / "orders-packing-slips.pdf").write_bytes(pdf.body())
 
@@ -147,7 +153,9 @@ def test_a_customer_buys_the_warehouse_ships_and_the_customer_follows_the_parcel
     warehouse.get_by_label("Tracking number").fill("JD014600000123")
     mail.outbox.clear()
     warehouse.get_by_role("button", name="Ship and e-mail the tracking link").click()
-    warehouse.get_by_text("Shipped with DHL; the customer is e-mailed the tracking link.").wait_for()
+    warehouse.get_by_text(
+        "Shipped with DHL; the customer is e-mailed the tracking link."
+    ).wait_for()
     shot(warehouse, "order-shipped")
     parcel = Fulfilment.objects.get(order=order)
     assert (parcel.carrier, parcel.tracking_number) == ("DHL", "JD014600000123")

@@ -71,7 +71,9 @@ def test_the_history_reads_shipments_in_one_query_for_the_whole_page(client):
     assert count() == few
 
 
-def test_the_shipped_email_and_tracking_in_chinese(client, chinese, django_capture_on_commit_callbacks):
+def test_the_shipped_email_and_tracking_in_chinese(
+    client, chinese, django_capture_on_commit_callbacks
+):
     grace = UserFactory()
     order = processing.confirm_payment(
         order=place(customer=grace, quantities=(3,), language=chinese), actor=owner()

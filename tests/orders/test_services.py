@@ -108,9 +108,7 @@ def test_cancelling_a_bank_transfer_already_paid_flags_it_for_a_refund_by_hand()
     # Staff give the money back and record it: a manual refund and a credit note.
     order = processing.refund(order=order, amount="25.00", actor=boss, reason="Sent back")
     assert (order.payment_status, order.amount_refunded) == ("refunded", Decimal("25.00"))
-    assert Payment.objects.get(order=order).transactions.filter(kind="refund").get().raw[
-        "manual"
-    ]
+    assert Payment.objects.get(order=order).transactions.filter(kind="refund").get().raw["manual"]
     services.clear_flag(order=order, actor=boss)
     assert not Order.objects.get(pk=order.pk).is_flagged
 
@@ -139,7 +137,7 @@ def test_a_partial_shipment_then_the_rest(django_capture_on_commit_callbacks):
     order.refresh_from_db()
     assert order.fulfilment_status == "partially_shipped"
     assert (stock(kettle), stock(cups)) == ((5, 1), (8, 2))
-    assert {sku: l.quantity_to_ship for sku, l in lines_of(order).items()} == {
+    assert {sku: item.quantity_to_ship for sku, item in lines_of(order).items()} == {
         kettle.sku: 1,
         cups.sku: 2,
     }
@@ -201,7 +199,8 @@ def test_bad_shipping_details_are_refused_and_change_nothing(changes, field):
     arguments = {"carrier": "ups", "tracking_number": "1Z", **changes}
     if "quantities" in changes:
         arguments["quantities"] = {
-            (line.pk if key == "line" else key): value for key, value in changes["quantities"].items()
+            (line.pk if key == "line" else key): value
+            for key, value in changes["quantities"].items()
         }
     before = snapshot(order)
     with pytest.raises(ValidationFailed) as refused:
@@ -271,7 +270,10 @@ def test_refund_with_restock_returns_shipped_units_and_cancels_unshipped_ones():
     )
 
     assert (stock(lamp), stock(bulb)) == ((4, 0), (20, 0))
-    assert (lines_of(order)[lamp.sku].quantity_returned, lines_of(order)[bulb.sku].quantity_cancelled) == (1, 4)
+    assert (
+        lines_of(order)[lamp.sku].quantity_returned,
+        lines_of(order)[bulb.sku].quantity_cancelled,
+    ) == (1, 4)
     # Nothing is left to ship: the parcel sent was the whole order.
     assert (order.fulfilment_status, order.payment_status) == ("shipped", "partially_refunded")
     returned = StockMovement.objects.get(reference=order.number, reason="returned")

@@ -233,7 +233,9 @@ class OrderMachine(RuleBasedStateMachine):
             self.attempt(order, "confirm_payment")
 
     @has_orders
-    @rule(index=st.integers(0, 20), action=st.sampled_from(["pack", "deliver", "cancel", "confirm"]))
+    @rule(
+        index=st.integers(0, 20), action=st.sampled_from(["pack", "deliver", "cancel", "confirm"])
+    )
     def simple_action(self, index, action):
         self.attempt(self.order(index), action)
 

@@ -217,7 +217,11 @@ class OrderOut(OrderSummaryOut):
     @staticmethod
     def resolve_credit_notes(order):
         return [
-            {"number": note.label, "amount": _money(order, note.amount), "issued_at": note.issued_at}
+            {
+                "number": note.label,
+                "amount": _money(order, note.amount),
+                "issued_at": note.issued_at,
+            }
             for note in order.credit_notes.all()
         ]
 
@@ -244,7 +248,9 @@ class TransitionIn(Schema):
         None, max_length=20, description="refund: a decimal string; everything left if omitted."
     )
     carrier: InputStr = Field(
-        "", max_length=60, description="ship: dhl, ups, fedex, usps, royal_mail, sf_express or a name."
+        "",
+        max_length=60,
+        description="ship: dhl, ups, fedex, usps, royal_mail, sf_express or a name.",
     )
     tracking_number: InputStr = Field("", max_length=100)
     tracking_url: InputStr = Field(

@@ -5,12 +5,12 @@ site's Content-Security-Policy allows no inline styles, and SVG attributes need 
 """
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from django.utils import formats
 
 WIDTH, HEIGHT = 760, 220
-LEFT, RIGHT, TOP, BOTTOM = 56, 8, 12, 28  # room for the axis labels
+LEFT, RIGHT, TOP, BOTTOM = 56, 24, 12, 28  # room for the axis labels
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,7 @@ class Bar:
     y: float
     width: float
     height: float
+    middle: float  # where the day's label is centred
     label: str  # for the tooltip and screen readers
     day_label: str  # under the axis, every few days
 
@@ -43,7 +44,7 @@ def sales_bars(days, *, currency: str) -> dict:
     """Bars of daily sales (orders.report_selectors.daily_sales) inside a WIDTH × HEIGHT box."""
     peak = max((day.sales for day in days), default=Decimal(0))
     step = _nice_step(peak) if peak > 0 else Decimal(1)
-    top = step * max(1, -(-peak // step))
+    top = step * max(1, (peak / step).to_integral_value(rounding=ROUND_CEILING))
     plot_width, plot_height = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_width / max(len(days), 1)
     bars = []
@@ -56,6 +57,7 @@ def sales_bars(days, *, currency: str) -> dict:
                 y=round(TOP + plot_height - height, 1),
                 width=round(slot * 0.7, 1),
                 height=round(height, 1),
+                middle=round(LEFT + index * slot + slot / 2, 1),
                 label=f"{date}: {day.sales} {currency}, {day.orders}",
                 day_label=date if index % 5 == 0 or index == len(days) - 1 else "",
             )
@@ -64,7 +66,10 @@ def sales_bars(days, *, currency: str) -> dict:
     value = Decimal(0)
     while value <= top:
         ticks.append(
-            Tick(y=round(TOP + plot_height - float(value / top) * plot_height, 1), label=f"{value:,.0f}")
+            Tick(
+                y=round(TOP + plot_height - float(value / top) * plot_height, 1),
+                label=f"{value:,.0f}",
+            )
         )
         value += step
     return {

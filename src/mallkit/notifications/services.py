@@ -30,6 +30,4 @@ def send_payment_failed(*, order) -> None:
 def send_order_shipped(*, order, fulfilment) -> None:
     """Queue the "your parcel is on its way" e-mail, with the carrier and tracking link."""
     order_id, fulfilment_id = order.pk, fulfilment.pk
-    transaction.on_commit(
-        lambda: tasks.send_order_shipped_email.enqueue(order_id, fulfilment_id)
-    )
+    transaction.on_commit(lambda: tasks.send_order_shipped_email.enqueue(order_id, fulfilment_id))

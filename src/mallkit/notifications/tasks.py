@@ -75,9 +75,7 @@ def order_context(order: Order) -> dict:
     }
 
 
-def send_order_email(
-    *, order_id: int, template: str, subject: str, extra_context=None
-) -> bool:
+def send_order_email(*, order_id: int, template: str, subject: str, extra_context=None) -> bool:
     """Render emails/<template>.txt and .html in the order's language and send them.
 
     `subject` is a msgid with %(number)s and %(shop)s, translated here. `extra_context(order)`

@@ -16,6 +16,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
 
+from mallkit.accounts.models import Address
 from mallkit.core.money import format_amount
 
 CJK_FONT = "STSong-Light"
@@ -101,19 +102,17 @@ def _money(amount, currency) -> str:
     return f"{format_amount(amount, currency)} {currency}"
 
 
+def address_lines(snapshot: dict) -> list[str]:
+    """An order's address snapshot as printed on a parcel, in its country's order (the address
+    book's rule), without the phone."""
+    snapshot = snapshot or {}
+    fields = ("full_name", "line1", "line2", "city", "region", "postal_code", "country")
+    return Address(**{name: str(snapshot.get(name) or "") for name in fields}).lines()
+
+
 def _address_lines(address: dict) -> list[str]:
     address = address or {}
-    city = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
-    lines = [
-        address.get("full_name", ""),
-        address.get("line1", ""),
-        address.get("line2", ""),
-        city,
-        address.get("region", ""),
-        address.get("country", ""),
-        address.get("phone", ""),
-    ]
-    return [line for line in lines if line]
+    return address_lines(address) + ([address["phone"]] if address.get("phone") else [])
 
 
 def _header(sheet: Sheet, title: str, facts: list[tuple[str, str]]):
@@ -129,8 +128,13 @@ def _header(sheet: Sheet, title: str, facts: list[tuple[str, str]]):
     sheet.down(8)
 
 
-LINE_COLUMNS = [(MARGIN, 250, "left"), (300, 40, "right"), (345, 75, "right"), (425, 45, "right"),
-                (475, WIDTH - MARGIN - 475, "right")]
+LINE_COLUMNS = [
+    (MARGIN, 250, "left"),
+    (300, 40, "right"),
+    (345, 75, "right"),
+    (425, 45, "right"),
+    (475, WIDTH - MARGIN - 475, "right"),
+]
 
 
 def _invoice_body(sheet: Sheet, order, *, heading: str):
@@ -163,8 +167,12 @@ def _invoice_body(sheet: Sheet, order, *, heading: str):
     totals.append((_("Tax included") if order.prices_include_tax else _("Tax"), order.tax))
     for label, amount in totals:
         sheet.row(["", "", label, "", _money(amount, order.currency)], LINE_COLUMNS)
-    sheet.row(["", "", _("Total"), "", _money(order.total, order.currency)], LINE_COLUMNS,
-              bold=True, size=10)
+    sheet.row(
+        ["", "", _("Total"), "", _money(order.total, order.currency)],
+        LINE_COLUMNS,
+        bold=True,
+        size=10,
+    )
 
 
 def render_invoice(invoice) -> bytes:
@@ -184,8 +192,10 @@ def render_invoice(invoice) -> bytes:
         )
         _invoice_body(sheet, order, heading=_("Bill to"))
         sheet.down(10)
-        sheet.line(text=_("Paid: %(amount)s") % {"amount": _money(order.amount_paid,
-                                                                   order.currency)}, size=9)
+        sheet.line(
+            text=_("Paid: %(amount)s") % {"amount": _money(order.amount_paid, order.currency)},
+            size=9,
+        )
         return sheet.pdf()
 
 
@@ -256,12 +266,18 @@ def render_pick_list(rows, orders) -> bytes:
         _("Pick list"),
         [(_("Orders"), str(len(orders))), (_("Units"), str(sum(r.quantity for r in rows)))],
     )
-    columns = [(MARGIN, 20, "left"), (72, 100, "left"), (175, 200, "left"), (380, 40, "right"),
-               (430, WIDTH - MARGIN - 430, "left")]
+    columns = [
+        (MARGIN, 20, "left"),
+        (72, 100, "left"),
+        (175, 200, "left"),
+        (380, 40, "right"),
+        (430, WIDTH - MARGIN - 430, "left"),
+    ]
     sheet.row(["", _("SKU"), _("Item"), _("Qty"), _("Orders")], columns, bold=True)
     sheet.rule()
     for row in rows:
         name = row.product_name + (f" — {row.variant_label}" if row.variant_label else "")
-        sheet.row(["[ ]", row.sku, name, str(row.quantity),
-                   ", ".join(row.orders)], columns, size=10)
+        sheet.row(
+            ["[ ]", row.sku, name, str(row.quantity), ", ".join(row.orders)], columns, size=10
+        )
     return sheet.pdf()

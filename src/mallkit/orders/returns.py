@@ -18,7 +18,6 @@ from . import transitions
 from .models import Order, OrderEvent, OrderLine
 from .services import move_order
 
-
 OPEN_FULFILMENT = {
     Order.FulfilmentStatus.UNFULFILLED,
     Order.FulfilmentStatus.PACKED,

@@ -266,15 +266,29 @@ def record_refund(*, order: Order, amount, actor=None, note: str = "") -> Order:
             if order.amount_refunded >= order.amount_paid
             else Order.PaymentStatus.PARTIALLY_REFUNDED
         )
-        order = move_order(
-            order,
-            "refund",
-            actor=actor,
-            event_type=OrderEvent.Type.REFUNDED,
-            updates={"payment_status": status},
-            message=note or f"Refunded {amount} {order.currency}.",
-            data={"amount": str(amount)},
-        )
+        message = note or f"Refunded {amount} {order.currency}."
+        if order.payment_status == Order.PaymentStatus.REFUNDED:
+            # A racing refund settled first, and the amount refunded it judged by counts every
+            # reservation, this one's included: the order is refunded already and this refund,
+            # allowed when it was reserved, only needs its record.
+            order.last_event = record_event(
+                order=order,
+                type=OrderEvent.Type.REFUNDED,
+                message=message,
+                actor=actor,
+                data={"amount": str(amount)},
+                visible_to_customer=True,
+            )
+        else:
+            order = move_order(
+                order,
+                "refund",
+                actor=actor,
+                event_type=OrderEvent.Type.REFUNDED,
+                updates={"payment_status": status},
+                message=message,
+                data={"amount": str(amount)},
+            )
         invoicing.issue_credit_note(
             order=order, amount=amount, reason=note, event=order.last_event, actor=actor
         )
@@ -358,9 +372,9 @@ def close_refund_requests(
 ) -> int:
     """Close the order's open refund requests (refunded or declined); returns how many."""
     with transaction.atomic():
-        closed = RefundRequest.objects.filter(
-            order=order, status=RefundRequest.Status.OPEN
-        ).update(status=status, closed_at=timezone.now())
+        closed = RefundRequest.objects.filter(order=order, status=RefundRequest.Status.OPEN).update(
+            status=status, closed_at=timezone.now()
+        )
         if closed and status == RefundRequest.Status.DECLINED:
             record_event(
                 order=order,

@@ -49,7 +49,7 @@ class Queue:
 
 
 QUEUES = [
-    Queue("awaiting_payment", _("Awaiting payment check"), True),
+    Queue("awaiting_payment", _("Payment check"), True),
     Queue("to_pack", _("To pack"), True),
     Queue("to_ship", _("To ship"), True),
     Queue("shipped", _("Shipped"), False),
@@ -159,7 +159,7 @@ def search_orders(
         orders = orders.filter(created_at__gte=_day_start(date_from))
     if date_to:
         orders = orders.filter(created_at__lt=_day_start(date_to) + timezone.timedelta(days=1))
-    oldest_first = next((q.oldest_first for q in QUEUES if q.key == queue), False)
+    oldest_first = next((item.oldest_first for item in QUEUES if item.key == queue), False)
     ordering = ["created_at", "id"] if oldest_first else ["-created_at", "-id"]
     return orders.annotate(item_count=_item_count()).order_by(*ordering)
 
@@ -206,9 +206,7 @@ def orders_by_number(*, numbers) -> list[Order]:
     """Orders for printing (pick list, packing slips), in the order asked, with their lines."""
     found = {
         order.number: order
-        for order in Order.objects.filter(number__in=list(numbers)[:500]).prefetch_related(
-            "lines"
-        )
+        for order in Order.objects.filter(number__in=list(numbers)[:500]).prefetch_related("lines")
     }
     return [found[number] for number in dict.fromkeys(numbers) if number in found]
 

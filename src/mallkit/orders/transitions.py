@@ -5,17 +5,20 @@ statuses, the permission staff need, and the status it leads to (None keeps the 
 `check(order, action)` is the single place that says yes or no; `authorize(user, action)` the
 single place that says whether a member of staff may ask.
 
-    action           from status                      payment must be            fulfilment must be                    leads to
-    confirm_payment  pending, confirmed               unpaid                     any                                   confirmed
-    confirm          pending                          any                        any                                   confirmed
-    pack             confirmed                        any                        unfulfilled                           (same)
-    ship             confirmed                        any                        unfulfilled, packed, partially shipped (same)
-    deliver          confirmed                        paid, partly refunded,     shipped                               completed
-                                                      refunded
-    cancel           pending, confirmed               any                        unfulfilled, packed                   cancelled
-    expire           pending                          unpaid                     any                                   expired
-    refund           confirmed, completed, cancelled  paid, partially refunded   any                                   (same)
-    restock          confirmed, completed, cancelled  any                        any                                   (same)
+    action           from status             payment             fulfilment            leads to
+    confirm_payment  pending, confirmed      unpaid              any                   confirmed
+    confirm          pending                 any                 any                   confirmed
+    pack             confirmed               any                 unfulfilled           (same)
+    ship             confirmed               any                 unfulfilled, packed,  (same)
+                                                                 partially shipped
+    deliver          confirmed               paid, partially     shipped               completed
+                                             refunded, refunded
+    cancel           pending, confirmed      any                 unfulfilled, packed   cancelled
+    expire           pending                 unpaid              any                   expired
+    refund           confirmed, completed,   paid, partially     any                   (same)
+                     cancelled               refunded
+    restock          confirmed, completed,   any                 any                   (same)
+                     cancelled
 
 Actions that change no status (notes, flags, e-mails, refund requests) are in STAFF_TASKS with
 the permission they need.

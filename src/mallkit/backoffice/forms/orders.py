@@ -86,9 +86,7 @@ class LineQuantities(forms.Form):
 
 class ShipForm(LineQuantities):
     carrier = forms.ChoiceField(label=_("Carrier"))
-    carrier_name = forms.CharField(
-        label=_("Other carrier's name"), required=False, max_length=60
-    )
+    carrier_name = forms.CharField(label=_("Other carrier's name"), required=False, max_length=60)
     tracking_number = forms.CharField(label=_("Tracking number"), required=False, max_length=100)
     tracking_url = forms.URLField(
         label=_("Tracking link"),
@@ -137,9 +135,9 @@ class RefundForm(LineQuantities):
             }
         self.add_line_fields(
             lines,
-            maximum=lambda line: line.quantity_to_ship
-            + line.quantity_shipped
-            - line.quantity_returned,
+            maximum=lambda line: (
+                line.quantity_to_ship + line.quantity_shipped - line.quantity_returned
+            ),
             initial=lambda line: 0,
             label=_("Units of %(sku)s back to stock"),
         )
@@ -154,9 +152,9 @@ class RestockForm(LineQuantities):
         super().__init__(*args, **kwargs)
         self.add_line_fields(
             lines,
-            maximum=lambda line: line.quantity_to_ship
-            + line.quantity_shipped
-            - line.quantity_returned,
+            maximum=lambda line: (
+                line.quantity_to_ship + line.quantity_shipped - line.quantity_returned
+            ),
             initial=lambda line: 0,
             label=_("Units of %(sku)s back to stock"),
         )

@@ -4,6 +4,8 @@ from django import template
 from django.core.files.storage import default_storage
 
 from mallkit.core.money import format_amount
+from mallkit.orders import pdf
+from mallkit.payments import gateways
 
 register = template.Library()
 
@@ -28,16 +30,13 @@ def media_url(name):
 
 
 @register.filter
-def address_lines(address):
-    """An address snapshot (a dict) as its non-empty lines."""
-    address = address or {}
-    city = " ".join(part for part in (address.get("postal_code"), address.get("city")) if part)
-    lines = [
-        address.get("full_name"),
-        address.get("line1"),
-        address.get("line2"),
-        city,
-        address.get("region"),
-        address.get("country"),
-    ]
-    return [line for line in lines if line]
+def address_lines(snapshot):
+    """An order's address snapshot (a dict) as printed on a parcel."""
+    return pdf.address_lines(snapshot)
+
+
+@register.filter
+def gateway_name(code):
+    """A payment gateway's name for its code ("sandbox" → "Card (sandbox)")."""
+    gateway = gateways.enabled().get(code)
+    return str(gateway.name) if gateway is not None else code

@@ -16,7 +16,14 @@ from mallkit.core.errors import DomainError
 from mallkit.orders import fulfilment, processing, returns, services, transitions
 
 from ..access import staff_required
-from ..forms.orders import NoteForm, ReasonForm, RefundForm, RefundRequestForm, RestockForm, ShipForm
+from ..forms.orders import (
+    NoteForm,
+    ReasonForm,
+    RefundForm,
+    RefundRequestForm,
+    RestockForm,
+    ShipForm,
+)
 from .orders import VIEW, get_order, order_page
 
 
@@ -35,9 +42,7 @@ def _action(action: str):
                     transitions.check(order, action)
                 message, bound = handle(request, order)
             except DomainError as error:
-                return order_page(
-                    request, get_order(number), error=error, status=error.status
-                )
+                return order_page(request, get_order(number), error=error, status=error.status)
             if bound:
                 return order_page(request, order, forms=bound, status=400)
             messages.success(request, message)

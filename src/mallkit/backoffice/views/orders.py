@@ -15,7 +15,7 @@ from django.utils import timezone
 from mallkit.core.money import format_amount
 from mallkit.orders import staff_selectors as selectors
 from mallkit.orders import transitions
-from mallkit.orders.models import Order
+from mallkit.orders.models import Order, RefundRequest
 
 from ..access import can, staff_required
 from ..forms.orders import (
@@ -175,14 +175,19 @@ def order_page(request, order: Order, *, forms=None, error=None, status=200):
         **(forms or {}),
     }
     actions = {action: _allowed(user, order, action) for action in transitions.TRANSITIONS}
-    open_requests = [r for r in order.refund_requests.all() if r.status == "open"]
+    open_requests = [
+        request_
+        for request_ in order.refund_requests.all()
+        if request_.status == RefundRequest.Status.OPEN
+    ]
     tasks = {
         "note": transitions.may(user, "note"),
         "clear_flag": order.is_flagged and transitions.may(user, "clear_flag"),
         "resend_confirmation": transitions.may(user, "resend_confirmation"),
         "request_refund": (
             not open_requests
-            and order.payment_status in {"paid", "partially_refunded"}
+            and order.payment_status
+            in {Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED}
             and transitions.may(user, "request_refund")
         ),
         "decline_refund_request": bool(open_requests)
@@ -207,7 +212,8 @@ def order_page(request, order: Order, *, forms=None, error=None, status=200):
             "any_action": any(actions.values()) or any(tasks.values()),
             "error": error.message if error else "",
             "error_details": [
-                message for messages in (error.errors if error else {}).values()
+                message
+                for messages in (error.errors if error else {}).values()
                 for message in messages
                 if message != error.message
             ],

@@ -49,9 +49,7 @@ class CreditNote(models.Model):
 
     PREFIX = "CN"
 
-    order = models.ForeignKey(
-        "orders.Order", on_delete=models.PROTECT, related_name="credit_notes"
-    )
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="credit_notes")
     invoice = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.PROTECT, related_name="credit_notes"
     )

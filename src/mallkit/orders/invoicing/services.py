@@ -22,12 +22,8 @@ def next_number(*, sequence: str) -> int:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("Numbers are taken inside the transaction that uses them.")
     for _ in range(2):
-        if DocumentCounter.objects.filter(name=sequence).update(
-            last_number=F("last_number") + 1
-        ):
-            return DocumentCounter.objects.values_list("last_number", flat=True).get(
-                name=sequence
-            )
+        if DocumentCounter.objects.filter(name=sequence).update(last_number=F("last_number") + 1):
+            return DocumentCounter.objects.values_list("last_number", flat=True).get(name=sequence)
         try:
             # The first number of a sequence: whoever inserts the row first, the other's
             # INSERT fails (after waiting for it) and it takes the next number above.
