@@ -22,7 +22,7 @@ class OrderSummaryOut(Schema):
     status: str = Field(description="pending, confirmed, completed, cancelled or expired.")
     payment_status: str = Field(description="unpaid, paid, partially_refunded or refunded.")
     fulfilment_status: str = Field(
-        description="unfulfilled, partially_shipped, shipped or delivered."
+        description="unfulfilled, packed, partially_shipped, shipped or delivered."
     )
     item_count: int = Field(description="Units ordered, over every line.")
     total: str
