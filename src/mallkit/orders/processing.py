@@ -147,8 +147,17 @@ def refund(*, order: Order, amount, reason: str = "", restock=None, actor=None) 
     if restock:
         transitions.check(order, "restock")
         returns.plan_restock(order=order, quantities=restock)
+    refundable = list(payment_selectors.refundable_payments(order=order))
+    # Read afresh: a refund racing this one may have taken money since the order was read.
+    # Never send part of the asked amount; each payment's own reservation is the final check.
+    left = sum((p.amount - p.amount_refunded for p in refundable), Decimal(0))
+    if refundable and amount > left:
+        raise payments.RefundExceedsPaid(
+            f"At most {left} {order.currency} of order {order.number} can be refunded.",
+            errors={"amount": [f"At most {left} {order.currency}."]},
+        )
     remaining = amount
-    for payment in payment_selectors.refundable_payments(order=order):
+    for payment in refundable:
         if remaining <= 0:
             break
         take = min(remaining, payment.amount - payment.amount_refunded)
