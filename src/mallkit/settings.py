@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "mallkit.core.logging.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above the page cache, so pages served from it carry the policy too.
-    "csp.middleware.CSPMiddleware",
+    "mallkit.core.csp.CSPMiddleware",
     # /healthz before anything that needs the database, Redis or a valid host name.
     "mallkit.core.health.HealthCheckMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

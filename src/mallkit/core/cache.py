@@ -29,9 +29,10 @@ from django.core.cache.backends.dummy import DummyCache
 from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection, transaction
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.template.response import SimpleTemplateResponse
 from django.utils.translation import get_language
+
+from .csrf import token_for
 
 VERSION_KEY = "mallkit:catalog-version"
 # Stands in for the CSRF token in stored pages; only characters that HTML leaves alone.
@@ -68,9 +69,29 @@ def catalog_version() -> str:
             version = cache.get(VERSION_KEY)
         return version
     try:
-        return _version_file().read_text() or bump_catalog_version()
+        return _read_version_file(_version_file()) or bump_catalog_version()
     except FileNotFoundError:
         return bump_catalog_version()
+
+
+# The last token read from each version file, with the file's identity when it was read.
+_file_versions: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
+def _read_version_file(path: Path) -> str:
+    """The file's token; read again only when the file was replaced since the last read.
+
+    Every bump renames a new file into place, so a new inode and modification time; a stat is
+    several times cheaper than opening and reading the file on every request.
+    """
+    status = os.stat(path)
+    identity = (status.st_ino, status.st_mtime_ns, status.st_size)
+    known = _file_versions.get(path)
+    if known is not None and known[0] == identity:
+        return known[1]
+    version = path.read_text()
+    _file_versions[path] = (identity, version)
+    return version
 
 
 def bump_catalog_version() -> str:
@@ -165,7 +186,7 @@ def _with_csrf_token(request, content: bytes) -> bytes:
     if placeholder not in content:
         return content
     # The visitor's own token; it also has the CSRF middleware send them its cookie.
-    return content.replace(placeholder, get_token(request).encode())
+    return content.replace(placeholder, token_for(request).encode())
 
 
 def _entry(response) -> dict:
@@ -180,6 +201,8 @@ def _answer(request, entry: dict) -> HttpResponse:
     response = HttpResponse(_with_csrf_token(request, entry["content"]), status=entry["status"])
     for name, value in entry["headers"]:
         response[name] = value
+    # The page as stored, for the WSGI layer in front of Django (core/shared_pages.py).
+    response.shared_page_content = entry["content"]
     return response
 
 
