@@ -60,11 +60,11 @@ def place_and_pay(
     """
     created = []
 
-    def after_place(order):
+    def after_place(order, payment):
         # Runs inside place_order's transaction and only when it creates the order.
         if cart is not None:
             clear_cart(cart=cart)
-        created.append(order.pk)
+        created.append(payment)
 
     order = checkout.place_order(
         items=items,
@@ -79,13 +79,16 @@ def place_and_pay(
         language=language,
         after_place=after_place,
     )
-    payment = payment_selectors.order_payment(order=order)
+    # The payment just opened (with its order in memory), or a replay's from the database.
+    payment = created[0] if created else payment_selectors.order_payment(order=order)
     if payment is not None:
         # A replay starts nothing new: start_payment returns a started payment unchanged, and
         # it starts one left unstarted by a request that broke off after placing the order.
         back = return_url(order)
         payment = payments.start_payment(payment=payment, return_url=back, cancel_url=back)
-        order.refresh_from_db()
+        if payment.status != payment.Status.PENDING or not created:
+            # The gateway settled it at once (the order moved on), or another request may have.
+            order.refresh_from_db()
     if created:
         notifications.send_order_confirmation(order=order)
     return Placed(order=order, payment=payment, created=bool(created))

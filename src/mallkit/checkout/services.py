@@ -109,8 +109,12 @@ def quote(
     address: dict | None = None,
     customer=None,
     email: str = "",
+    shipping_method: ShippingMethod | None = None,
 ) -> Quote:
-    """Price a basket with the given choices (raises on a choice that cannot be used)."""
+    """Price a basket with the given choices (raises on a choice that cannot be used).
+
+    `shipping_method`: the active method of `shipping_method_code`, when the caller has read it.
+    """
     if not items:
         raise EmptyCart(_("Your cart is empty."))
     for quantity in items.values():
@@ -127,7 +131,11 @@ def quote(
     variants = _load_variants(items)
     method = None
     if shipping_method_code:
-        method = ShippingMethod.objects.filter(code=shipping_method_code, is_active=True).first()
+        method = shipping_method
+        if method is None or method.code != shipping_method_code:
+            method = ShippingMethod.objects.filter(
+                code=shipping_method_code, is_active=True
+            ).first()
         if method is None:
             raise ValidationFailed(
                 _("Choose a shipping method."),
@@ -188,7 +196,8 @@ def place_order(
     after_place=None,
 ) -> Order:
     """Create an order from a basket, all or nothing; the same idempotency key returns the
-    same order. `after_place(order)` runs inside the transaction (e.g. to empty the cart).
+    same order. `after_place(order, payment)` runs inside the transaction and only when this
+    call creates the order (e.g. to empty the cart), with the order's new pending payment.
 
     Raises InsufficientStock (with every short line) when stock is short; nothing is written.
     """
@@ -221,6 +230,7 @@ def place_order(
         address=address or None,
         customer=customer,
         email=email,
+        shipping_method=method,
     )
     totals = offer.totals
     if offer.shipping_method is None:
@@ -290,11 +300,13 @@ def place_order(
                     email=email,
                     amount=totals.discount,
                 )
-            payments.create_payment(order=order, gateway_code=gateway.code)
+            payment = payments.create_payment(order=order, gateway_code=gateway.code)
             if gateway.confirms_order:
-                order = orders.confirm(order=order, note=_("Cash on delivery: ready to pack."))
+                order = orders.confirm(
+                    order=order, note=_("Cash on delivery: ready to pack."), locked=True
+                )
             if after_place is not None:
-                after_place(order)
+                after_place(order, payment)
     except IntegrityError:
         if key:
             existing = Order.objects.filter(idempotency_key=key).first()

@@ -110,7 +110,12 @@ def move_order(
         raise transitions.TransitionNotAllowed(
             f"Order {order.number} changed meanwhile; it is now {order.get_status_display()}."
         )
-    order.refresh_from_db()
+    if any(hasattr(value, "resolve_expression") for value in changes.values()):
+        # An expression such as F("amount_paid") + 10: read what the database made of it.
+        order.refresh_from_db()
+    else:
+        for name, value in changes.items():
+            setattr(order, name, value)
     order.last_event = record_event(
         order=order,
         type=event_type or action,
@@ -145,10 +150,15 @@ def mark_paid(*, order: Order, amount, actor=None, note: str = "") -> Order:
         return order
 
 
-def confirm(*, order: Order, actor=None, note: str = "") -> Order:
-    """Accept an order for packing before it is paid (cash on delivery)."""
+def confirm(*, order: Order, actor=None, note: str = "", locked: bool = False) -> Order:
+    """Accept an order for packing before it is paid (cash on delivery).
+
+    `locked`: the caller's transaction already holds the row as given (it created the order or
+    locked it), so it is not read again.
+    """
     with transaction.atomic():
-        order = Order.objects.select_for_update().get(pk=order.pk)
+        if not locked:
+            order = Order.objects.select_for_update().get(pk=order.pk)
         return move_order(
             order,
             "confirm",

@@ -110,7 +110,12 @@ def start_payment(*, payment: Payment, return_url: str = "", cancel_url: str = "
                 currency=payment.currency,
                 provider_reference=result.provider_reference,
             )
-    payment.refresh_from_db()
+    if result.status == "succeeded":
+        payment.refresh_from_db()
+    else:
+        payment.provider_reference = result.provider_reference or payment.provider_reference
+        payment.redirect_url = result.redirect_url
+        payment.instructions = result.instructions
     return payment
 
 
