@@ -297,3 +297,28 @@ def test_orders_move_the_version_only_when_shoppers_would_see_the_stock_change(
     with django_capture_on_commit_callbacks(execute=True):
         release_stock(quantities={variant.pk: 97})
     assert "In stock" in client.get(page).content.decode()
+
+
+def test_a_lists_facets_are_computed_once_for_all_its_pages_and_orders(client, teapot, monkeypatch):
+    from mallkit.catalog import selectors
+
+    computed = []
+    facets = selectors.facets
+    monkeypatch.setattr(selectors, "facets", lambda filters: computed.append(1) or facets(filters))
+    member = Client()
+    member.force_login(UserFactory())  # members' pages are never cached whole
+
+    for url in (
+        "/categories/teaware/",
+        "/categories/teaware/?sort=price",
+        "/categories/teaware/?page=2",
+        "/categories/teaware/?sort=-price&page=1",
+    ):
+        assert "Stoneware Teapot" in member.get(url).content.decode()
+    assert len(computed) == 1
+
+    member.get("/categories/teaware/?in_stock=1")
+    assert len(computed) == 2
+    page_cache.catalog_changed()
+    member.get("/categories/teaware/")
+    assert len(computed) == 3
