@@ -125,9 +125,10 @@ def catalog_changed() -> None:
 
 
 def versioned_key(*parts) -> str:
-    """A cache key that changes with the catalogue version; long parts are hashed."""
+    """A cache key that changes with the catalogue version; long parts, and parts with spaces
+    or characters a cache such as memcached refuses, are hashed."""
     text = ":".join(str(part) for part in parts)
-    if len(text) > 120:
+    if len(text) > 120 or not text.isascii() or not text.isprintable() or " " in text:
         text = hashlib.sha256(text.encode()).hexdigest()
     return f"mallkit:{catalog_version()}:{text}"
 
