@@ -144,7 +144,14 @@ class Product(TimeStampedModel):
             models.Index(fields=["-published_at", "-id"], name="product_newest"),
             models.Index(fields=["status", "price_from"], name="product_status_price"),
             models.Index(fields=["status", "name"], name="product_status_name"),
-            models.Index(fields=["is_featured", "status"], name="product_featured"),
+            # The home page's featured shelf, newest first: read in order, stop after a shelf
+            # (scanning product_newest for the few featured products took 0.3 s at 100,000).
+            # Partial, because SQLite uses no index for a bare boolean column in a WHERE.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=models.Q(is_featured=True),
+                name="product_featured",
+            ),
         ]
 
     def __str__(self):

@@ -35,8 +35,9 @@ def document(*parts: str) -> str:
 def apply_search(queryset, query: str):
     """Filter a Product queryset to matches of `query`, annotated with `search_rank`.
 
-    Every term must match, as a word prefix, somewhere in the product's text; a higher rank is
-    a better match. The SQL below is constant: the shopper's words only travel as parameters.
+    Every term must match, as a word prefix, somewhere in the product's text. On PostgreSQL the
+    rank comes with the matches; on SQLite, pass the final list through ranked() for it. The
+    SQL below is constant: the shopper's words only travel as parameters.
     """
     words = terms(query)
     if not words:
@@ -56,19 +57,37 @@ def apply_search(queryset, query: str):
                 output_field=FloatField(),
             )
         )
-    match = " AND ".join('"{}"*'.format(word.replace('"', "")) for word in words)
+    # SQLite: the filter alone, usable in subqueries (facets); ranked() adds the rank.
     return queryset.filter(
         id__in=RawSQL(  # noqa: S611 - constant SQL, query as a parameter
-            "SELECT rowid FROM catalog_product_fts WHERE catalog_product_fts MATCH %s", [match]
+            "SELECT rowid FROM catalog_product_fts WHERE catalog_product_fts MATCH %s",
+            [_fts_match(words)],
         )
-    ).annotate(
-        # bm25 is lower for better matches; negate it so both engines sort descending.
-        search_rank=RawSQL(  # noqa: S611 - constant SQL, query as a parameter
-            "SELECT -bm25(catalog_product_fts, 10.0, 1.0) FROM catalog_product_fts "
-            "WHERE catalog_product_fts MATCH %s AND rowid = catalog_product.id",
-            [match],
-            output_field=FloatField(),
-        )
+    )
+
+
+def _fts_match(words: list[str]) -> str:
+    return " AND ".join('"{}"*'.format(word.replace('"', "")) for word in words)
+
+
+def ranked(queryset, query: str):
+    """A list of apply_search's matches, annotated with `search_rank` (higher is better).
+
+    Only for the outermost query of a list, never for one used inside another: on SQLite the
+    index is joined to the product table by name, so FTS5 reads the matches once and ranks each
+    as it goes. (A rank in a subquery per product ran the MATCH again for every match: 0.3 s
+    for 1,400 matches at 100,000 products, against 10 ms joined. The ORM has no join to a
+    virtual table, hence extra().) bm25 is lower for better matches; negated, both engines sort
+    descending. PostgreSQL's rank is already there from apply_search.
+    """
+    words = terms(query)
+    if not words or connection.vendor == "postgresql":
+        return queryset
+    return queryset.extra(  # noqa: S610 - constant SQL, the query travels as a parameter
+        tables=["catalog_product_fts"],
+        where=["catalog_product_fts.rowid = catalog_product.id", "catalog_product_fts MATCH %s"],
+        params=[_fts_match(words)],
+        select={"search_rank": "-bm25(catalog_product_fts, 10.0, 1.0)"},
     )
 
 

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from mallkit.core.errors import ValidationFailed
 from mallkit.inventory import selectors as stock
 
+from . import search
 from .models import Category, Option, OptionValue, PriceChange, Product, ProductImage, Variant
 from .search import apply_search
 
@@ -196,7 +197,10 @@ def list_products(filters: ProductFilters):
         sort = "relevance" if filters.q else "newest"
     if sort == "relevance" and not filters.q:
         sort = "newest"
-    return with_card_data(filter_products(filters)).order_by(*SORTS[sort])
+    products = filter_products(filters)
+    if sort == "relevance":
+        products = search.ranked(products, filters.q)
+    return with_card_data(products).order_by(*SORTS[sort])
 
 
 @dataclass
