@@ -322,3 +322,21 @@ def test_a_lists_facets_are_computed_once_for_all_its_pages_and_orders(client, t
     page_cache.catalog_changed()
     member.get("/categories/teaware/")
     assert len(computed) == 3
+
+
+def test_a_lists_count_is_shared_by_its_pages_and_orders(client, teapot):
+    member = Client()
+    member.force_login(UserFactory())
+    member.get("/categories/teaware/")
+
+    with CaptureQueriesContext(connection) as queries:
+        html = member.get("/categories/teaware/?sort=price").content.decode()
+
+    assert "Stoneware Teapot" in html
+    assert not [query for query in queries if "COUNT(" in query["sql"].upper()]
+
+    # The factory writes rows directly; the catalogue services move the version like this.
+    make_product("Celadon Teapot", "14.00", stock=2, categories=[teapot.categories.get()])
+    page_cache.catalog_changed()
+    html = member.get("/categories/teaware/?sort=price").content.decode()
+    assert "Stoneware Teapot" in html and "Celadon Teapot" in html

@@ -152,20 +152,22 @@ def _grow_line(*, cart: Cart, variant_id: int, quantity: int, limit: int) -> Car
     Returns None, changing nothing, when the line would then hold more than `limit`.
     """
     lines = CartLine.objects.filter(cart=cart, variant_id=variant_id)
-    for _attempt in range(3):
+    # Two rounds at most: add to the line; failing that create it; if it exists after all (a
+    # parallel request created it a moment ago, or it is full), add to it once more.
+    for second_round in (False, True):
         if lines.filter(quantity__lte=limit - quantity).update(
             quantity=F("quantity") + quantity, updated_at=timezone.now()
         ):
             return lines.get()
-        if quantity > limit or lines.exists():
+        if quantity > limit or second_round:
+            # The line is there and cannot take this many more.
             return None
         try:
             with transaction.atomic():
                 return CartLine.objects.create(cart=cart, variant_id=variant_id, quantity=quantity)
         except IntegrityError:
-            # A parallel request created the line first: add to it on the next round.
             continue
-    raise Conflict(_("Your cart changed while it was being updated; please try again."))
+    return None
 
 
 def _touch(cart: Cart) -> None:

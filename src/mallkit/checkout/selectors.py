@@ -23,18 +23,23 @@ def shop_tax_rate() -> Decimal:
 
 def tax_rates_for(*, variants: list[Variant]) -> dict[int, Decimal]:
     """Each variant's tax rate: the rate of its product's first taxed category (by category
-    position), else the shop-wide rate. Two queries whatever the number of variants."""
+    position), else the shop-wide rate. One query when no category has a rate of its own, two
+    otherwise, whatever the number of variants."""
+    rate_by_category = {}
+    # Where two rates name one category, the first by name wins.
+    for category_id, rate in TaxRate.categories.through.objects.order_by(
+        "taxrate__name", "taxrate_id"
+    ).values_list("category_id", "taxrate__rate"):
+        rate_by_category.setdefault(category_id, rate)
+    default = shop_tax_rate()
+    if not rate_by_category:
+        return {v.pk: default for v in variants}
     product_ids = {v.product_id for v in variants}
     links = Product.categories.through.objects.filter(product_id__in=product_ids).values_list(
         "product_id", "category_id", "category__position"
     )
-    rate_by_category = {}
-    for rate in TaxRate.objects.prefetch_related("categories"):
-        for category in rate.categories.all():
-            rate_by_category.setdefault(category.pk, rate.rate)
     best = {}
     for product_id, category_id, _position in sorted(links, key=lambda r: (r[2], r[1])):
         if category_id in rate_by_category and product_id not in best:
             best[product_id] = rate_by_category[category_id]
-    default = shop_tax_rate()
     return {v.pk: best.get(v.product_id, default) for v in variants}

@@ -205,10 +205,8 @@ def place_order(
         customer = None
     email = (email or (customer.email if customer else "")).strip().lower()
     key = scoped_idempotency_key(key=idempotency_key, customer=customer, email=email)
-    if key:
-        existing = Order.objects.filter(idempotency_key=key).first()
-        if existing:
-            return existing
+    if key and Order.objects.filter(idempotency_key=key).exists():
+        return Order.objects.get(idempotency_key=key)
     try:
         validate_email(email)
     except ValidationError:
