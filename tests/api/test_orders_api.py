@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from mallkit.checkout import services as checkout
+from mallkit.orders import fulfilment
 from mallkit.payments import services as payments
 from mallkit.payments.models import Payment
 from tests.factories import ShippingMethodFactory, UserFactory, buyable_variant
@@ -181,3 +182,83 @@ def test_reads_do_not_grow_with_orders_or_lines(client, member, auth):
     assert query_count(client, f"/api/v1/orders/{large.number}", auth) == query_count(
         client, f"/api/v1/orders/{small.number}", auth
     )
+
+
+def shipped_in_two_parcels(member):
+    """A paid order of two lines, sent in two parcels: one tracked, one by a local courier."""
+    order, payment = place(member, lines=2)
+    payments.record_success(payment=payment, amount=payment.amount, currency="USD")
+    first, second = order.lines.order_by("id")
+    fulfilment.ship(
+        order=order,
+        carrier="dhl",
+        tracking_number="JD014600",
+        quantities={first.pk: 2, second.pk: 1},
+    )
+    fulfilment.ship(order=order, carrier="Corner courier", quantities={second.pk: 1})
+    return order
+
+
+def test_an_order_shows_its_shipments_with_tracking_and_contents(client, member, auth):
+    order = shipped_in_two_parcels(member)
+
+    first, second = (
+        {"sku": line.sku, "product_name": line.product_name, "variant_label": ""}
+        for line in order.lines.order_by("id")
+    )
+
+    body = client.get(f"/api/v1/orders/{order.number}", **auth).json()
+
+    assert body["fulfilment_status"] == "shipped"
+    tracked, courier = body["shipments"]
+    assert set(tracked) == {"carrier", "tracking_number", "tracking_url", "shipped_at", "lines"}
+    assert {key: value for key, value in tracked.items() if key != "shipped_at"} == {
+        "carrier": "DHL",
+        "tracking_number": "JD014600",
+        "tracking_url": "https://www.dhl.com/global-en/home/tracking/tracking-express.html"
+        "?submit=1&tracking-id=JD014600",
+        "lines": [{**first, "quantity": 2}, {**second, "quantity": 1}],
+    }
+    assert {key: value for key, value in courier.items() if key != "shipped_at"} == {
+        "carrier": "Corner courier",
+        "tracking_number": None,
+        "tracking_url": None,
+        "lines": [{**second, "quantity": 1}],
+    }
+    assert tracked["shipped_at"] <= courier["shipped_at"]
+
+
+def test_an_order_not_shipped_has_no_shipments(client, member, auth):
+    order, _ = place(member)
+    assert client.get(f"/api/v1/orders/{order.number}", **auth).json()["shipments"] == []
+
+
+def test_shipments_are_read_without_a_query_per_parcel(client, member, auth):
+    one, payment = place(member)
+    payments.record_success(payment=payment, amount=payment.amount, currency="USD")
+    fulfilment.ship(order=one, carrier="ups", tracking_number="1Z999")
+    many = shipped_in_two_parcels(member)
+    query_count(client, "/api/v1/orders", auth)  # the token's first use is noted once
+
+    assert query_count(client, f"/api/v1/orders/{many.number}", auth) == query_count(
+        client, f"/api/v1/orders/{one.number}", auth
+    )
+
+
+def test_the_schema_documents_the_shipments(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    schemas = schema["components"]["schemas"]
+    operation = schema["paths"]["/api/v1/orders/{number}"]["get"]
+    order_out = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+
+    shipments = schemas[order_out.rsplit("/", 1)[1]]["properties"]["shipments"]
+    shipment = schemas[shipments["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(shipment["properties"]) == {
+        "carrier",
+        "tracking_number",
+        "tracking_url",
+        "shipped_at",
+        "lines",
+    }
+    line = schemas[shipment["properties"]["lines"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert set(line["properties"]) == {"sku", "product_name", "variant_label", "quantity"}

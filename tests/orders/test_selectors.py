@@ -73,12 +73,13 @@ def test_nobody_signed_in_has_no_orders():
     assert list(selectors.orders_for_customer(customer=None)) == []
 
 
-def test_one_order_through_its_owner_in_five_queries(django_assert_num_queries):
+def test_one_order_through_its_owner_in_six_queries(django_assert_num_queries):
     ada = UserFactory()
     order, payment = place(ada, payment_method="sandbox", lines=4)
     orders.record_event(order=order, type=OrderEvent.Type.NOTE, message="Staff only")
 
-    with django_assert_num_queries(5):
+    # The order, lines, events, payments, transactions and shipments (their lines once shipped).
+    with django_assert_num_queries(6):
         detail = selectors.order_for_customer(customer=ada, number=order.number)
         [list(p.transactions.all()) for p in detail.order.payments.all()]
 

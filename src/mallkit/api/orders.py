@@ -1,4 +1,4 @@
-"""Order endpoints: the caller's order history and one order in full.
+"""Order endpoints: the caller's order history, one order in full, and asking for a refund.
 
 Orders are looked up through their owner, so another customer's order number answers 404 exactly
 like one that does not exist. Payment transactions are shown without the provider's raw payloads.
@@ -6,17 +6,17 @@ like one that does not exist. Payment transactions are shown without the provide
 
 from datetime import datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from mallkit.core.money import format_amount
-from mallkit.orders import selectors
+from mallkit.orders import selectors, services
 
-from .common import PageParams, error_responses, paginate, user_auth
+from .common import InputStr, PageParams, error_responses, paginate, user_auth
 
 router = Router(tags=["orders"], auth=user_auth)
 
 
-class OrderSummaryOut(Schema):
+class CustomerOrderSummaryOut(Schema):
     number: str
     created_at: datetime
     status: str = Field(description="pending, confirmed, completed, cancelled or expired.")
@@ -33,12 +33,12 @@ class OrderSummaryOut(Schema):
         return format_amount(order.total, order.currency)
 
 
-class OrderListOut(Schema):
-    items: list[OrderSummaryOut]
+class CustomerOrderListOut(Schema):
+    items: list[CustomerOrderSummaryOut]
     count: int
 
 
-class LineOut(Schema):
+class CustomerOrderLineOut(Schema):
     sku: str
     product_name: str
     variant_label: str
@@ -96,13 +96,54 @@ class PaymentOut(Schema):
     transactions: list[TransactionOut] = Field(description="Every exchange with the provider.")
 
 
-class EventOut(Schema):
+class CustomerOrderEventOut(Schema):
     type: str
     message: str
     created_at: datetime
 
 
-class AddressOut(Schema):
+class ShipmentLineOut(Schema):
+    sku: str
+    product_name: str
+    variant_label: str
+    quantity: int = Field(description="Units of the order line in this parcel.")
+
+    @staticmethod
+    def resolve_sku(shipped) -> str:
+        return shipped.order_line.sku
+
+    @staticmethod
+    def resolve_product_name(shipped) -> str:
+        return shipped.order_line.product_name
+
+    @staticmethod
+    def resolve_variant_label(shipped) -> str:
+        return shipped.order_line.variant_label
+
+
+class ShipmentOut(Schema):
+    carrier: str = Field(description="The carrier's name, such as DHL.")
+    tracking_number: str | None = Field(description="Null when the parcel has none.")
+    tracking_url: str | None = Field(
+        description="The carrier's page to follow the parcel; null when there is none."
+    )
+    shipped_at: datetime
+    lines: list[ShipmentLineOut] = Field(description="What the parcel holds.")
+
+    @staticmethod
+    def resolve_tracking_number(parcel) -> str | None:
+        return parcel.tracking_number or None
+
+    @staticmethod
+    def resolve_tracking_url(parcel) -> str | None:
+        return parcel.tracking_url or None
+
+    @staticmethod
+    def resolve_lines(parcel) -> list:
+        return list(parcel.lines.all())
+
+
+class CustomerOrderAddressOut(Schema):
     full_name: str = ""
     phone: str = ""
     line1: str = ""
@@ -113,7 +154,7 @@ class AddressOut(Schema):
     country: str = ""
 
 
-class OrderOut(Schema):
+class CustomerOrderOut(Schema):
     number: str
     created_at: datetime
     email: str
@@ -138,12 +179,44 @@ class OrderOut(Schema):
     voucher_code: str
     shipping_method: str = Field(description="The delivery method's name at purchase.")
     payment_method: str
-    shipping_address: AddressOut
-    billing_address: AddressOut
+    shipping_address: CustomerOrderAddressOut
+    billing_address: CustomerOrderAddressOut
     note: str
-    lines: list[LineOut]
+    lines: list[CustomerOrderLineOut]
     payment: PaymentOut | None = Field(description="The latest payment attempt.")
-    events: list[EventOut] = Field(description="The order's timeline, oldest first.")
+    shipments: list[ShipmentOut] = Field(
+        description="Parcels sent, oldest first, with their tracking and contents."
+    )
+    events: list[CustomerOrderEventOut] = Field(description="The order's timeline, oldest first.")
+
+
+class RefundRequestIn(Schema):
+    reason: InputStr = Field(max_length=1000, description="Why the refund is wanted.")
+    amount: InputStr | None = Field(
+        None,
+        max_length=20,
+        description="A decimal string such as 12.50; omitted or null for everything paid.",
+        examples=["12.50"],
+    )
+
+
+class RefundRequestOut(Schema):
+    id: int
+    status: str = Field(description="open, refunded or declined.")
+    reason: str
+    amount: str | None = Field(description="Null for everything paid.")
+    currency: str
+    created_at: datetime
+
+    @staticmethod
+    def resolve_amount(request) -> str | None:
+        if request.amount is None:
+            return None
+        return format_amount(request.amount, request.order.currency)
+
+    @staticmethod
+    def resolve_currency(request) -> str:
+        return request.order.currency
 
 
 def _detail_body(detail) -> dict:
@@ -190,13 +263,14 @@ def _detail_body(detail) -> dict:
             "instructions": detail.instructions or None,
             "transactions": list(payment.transactions.all()),
         },
+        "shipments": detail.shipments,
         "events": detail.events,
     }
 
 
 @router.get(
     "/orders",
-    response={200: OrderListOut, **error_responses(401, 422)},
+    response={200: CustomerOrderListOut, **error_responses(401, 422)},
     summary="List my orders",
     description="Newest first.",
 )
@@ -210,9 +284,29 @@ def list_orders(request, params: Query[PageParams]):
 
 @router.get(
     "/orders/{number}",
-    response={200: OrderOut, **error_responses(401, 404)},
+    response={200: CustomerOrderOut, **error_responses(401, 404)},
     summary="Show one of my orders",
     description="Another customer's order answers 404, like one that does not exist.",
 )
 def get_order(request, number: str):
     return _detail_body(selectors.order_for_customer(customer=request.auth, number=number))
+
+
+@router.post(
+    "/orders/{number}/refund-request",
+    response={201: RefundRequestOut, **error_responses(400, 401, 403, 404, 409, 422)},
+    summary="Ask for a refund of one of my orders",
+    description=(
+        "Puts the request in the shop's queue; staff decide and refund. 400 `invalid` for an "
+        "empty reason or an amount that is not valid or more than is left to refund; 409 "
+        "`transition_not_allowed` when nothing paid is left to refund, 409 "
+        "`refund_already_requested` while an earlier request is open. Another customer's order "
+        "answers 404, like one that does not exist."
+    ),
+)
+def request_refund(request, number: str, payload: RefundRequestIn):
+    detail = selectors.order_for_customer(customer=request.auth, number=number)
+    refund_request = services.request_refund(
+        order=detail.order, reason=payload.reason, amount=payload.amount, actor=request.auth
+    )
+    return Status(201, refund_request)

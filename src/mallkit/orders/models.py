@@ -122,6 +122,11 @@ class Order(models.Model):
     def get_absolute_url(self):
         return reverse("storefront:order_detail", kwargs={"number": self.number})
 
+    @property
+    def amount_refundable(self):
+        """What was paid and not refunded yet."""
+        return self.amount_paid - self.amount_refunded
+
 
 class OrderLine(models.Model):
     """A line of an order: a copy of the variant as it was sold."""

@@ -6,9 +6,10 @@ account to own the order through, reaches it with a signed link instead.
 """
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core import signing
-from django.db.models import Prefetch, Sum, Value
+from django.db.models import OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -18,7 +19,7 @@ from mallkit.payments import gateways
 from mallkit.payments import selectors as payments
 from mallkit.payments.models import Payment, PaymentTransaction
 
-from .models import Order, OrderEvent
+from .models import Fulfilment, Order, OrderEvent, RefundRequest
 
 # Changing the salt invalidates every guest link ever sent, so it stays as it is.
 LINK_SALT = "mallkit.orders.order-link"
@@ -27,6 +28,8 @@ PAID_STATUSES = {
     Order.PaymentStatus.PARTIALLY_REFUNDED,
     Order.PaymentStatus.REFUNDED,
 }
+# What the customer may still ask a refund of (orders.services.request_refund decides).
+REFUNDABLE_STATUSES = {Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED}
 CLOSED_STATUSES = {Order.Status.CANCELLED, Order.Status.EXPIRED}
 
 
@@ -51,6 +54,11 @@ class OrderDetail:
     payment_state: str
     instructions: str  # what to do to pay, in the active language; "" when nothing is to do
     pay_url: str  # the provider's page to pay (again) while an online payment is open
+    # Fulfilments (parcels), oldest first; `parcel.lines.all()` holds FulfilmentLines whose
+    # `order_line` is one of `lines`.
+    shipments: list
+    refund_requested_at: datetime | None  # when the open refund request was made, if any
+    can_request_refund: bool  # something paid is left and no refund request is open
 
 
 def _not_found() -> NotFound:
@@ -69,7 +77,12 @@ def orders_for_customer(*, customer):
 
 
 def _detailed(queryset):
-    return queryset.prefetch_related(
+    open_request = RefundRequest.objects.filter(
+        order=OuterRef("pk"), status=RefundRequest.Status.OPEN
+    ).order_by("created_at", "id")
+    return queryset.annotate(
+        open_refund_requested_at=Subquery(open_request.values("created_at")[:1])
+    ).prefetch_related(
         "lines",
         Prefetch(
             "events",
@@ -80,6 +93,10 @@ def _detailed(queryset):
         ),
         # Payments and their transactions keep their models' order: oldest first.
         "payments__transactions",
+        Prefetch(
+            "fulfilments",
+            queryset=Fulfilment.objects.order_by("shipped_at", "id").prefetch_related("lines"),
+        ),
     )
 
 
@@ -117,6 +134,12 @@ def order_detail(order: Order) -> OrderDetail:
         # The line's goods before its share of the discount, so the lines add up to the goods
         # total that the order's totals start from.
         line.amount = quantize(line.unit_price * line.quantity, order.currency)
+    by_id = {line.pk: line for line in lines}
+    shipments = list(order.fulfilments.all())
+    for parcel in shipments:
+        for shipped in parcel.lines.all():
+            shipped.order_line = by_id[shipped.order_line_id]
+    requested_at = order.open_refund_requested_at
     return OrderDetail(
         order=order,
         lines=lines,
@@ -125,13 +148,17 @@ def order_detail(order: Order) -> OrderDetail:
         payment_state=state,
         instructions=instructions,
         pay_url=pay_url,
+        shipments=shipments,
+        refund_requested_at=requested_at,
+        can_request_refund=requested_at is None and order.payment_status in REFUNDABLE_STATUSES,
     )
 
 
 def order_for_customer(*, customer, number: str) -> OrderDetail:
     """One of the customer's orders; another customer's (or a missing) number raises NotFound.
 
-    Five queries whatever the number of lines, events and payments.
+    Six queries (seven once shipped) whatever the number of lines, events, payments and
+    shipments.
     """
     if customer is None or not customer.is_authenticated or not isinstance(number, str):
         raise _not_found()

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from mallkit.core import money
 from mallkit.core.errors import Conflict, ValidationFailed
@@ -339,17 +340,21 @@ def clear_flag(*, order: Order, actor=None, note: str = "") -> Order:
 
 
 def request_refund(*, order: Order, reason: str, amount=None, actor=None) -> RefundRequest:
-    """Put the order in the "refund requested" queue (asked by its customer, or by staff)."""
+    """Put the order in the "refund requested" queue (asked by its customer, or by staff).
+
+    Refused while the order has nothing paid left or a request of it is still open. A request
+    of the order's own customer is shown on their timeline; one made by staff is not.
+    """
     reason = (reason or "").strip()[:1000]
     if not reason:
-        raise ValidationFailed(
-            "Say why the refund is wanted.", errors={"reason": ["Say why the refund is wanted."]}
-        )
+        message = gettext("Say why the refund is wanted.")
+        raise ValidationFailed(message, errors={"reason": [message]})
     if amount is not None:
         try:
             amount = money.parse_amount(amount, order.currency)
-        except ValueError as error:
-            raise ValidationFailed(str(error), errors={"amount": [str(error)]}) from None
+        except ValueError:
+            message = gettext("Enter a valid amount, such as 12.50, or leave it empty.")
+            raise ValidationFailed(message, errors={"amount": [message]}) from None
         if amount <= 0:
             amount = None
     with transaction.atomic():
@@ -359,13 +364,24 @@ def request_refund(*, order: Order, reason: str, amount=None, actor=None) -> Ref
             Order.PaymentStatus.PARTIALLY_REFUNDED,
         }:
             raise transitions.TransitionNotAllowed(
-                f"Order {order.number} has nothing paid left to refund."
+                gettext("Order %(number)s has nothing paid left to refund.")
+                % {"number": order.number}
             )
+        if RefundRequest.objects.filter(order=order, status=RefundRequest.Status.OPEN).exists():
+            raise Conflict(
+                gettext("A refund of order %(number)s has been requested already.")
+                % {"number": order.number},
+                code="refund_already_requested",
+            )
+        if amount is not None and amount > order.amount_refundable:
+            message = gettext("At most %(amount)s %(currency)s is left to refund.") % {
+                "amount": money.format_amount(order.amount_refundable, order.currency),
+                "currency": order.currency,
+            }
+            raise ValidationFailed(message, errors={"amount": [message]})
+        requested_by = actor if actor is not None and actor.is_authenticated else None
         request = RefundRequest.objects.create(
-            order=order,
-            amount=amount,
-            reason=reason,
-            requested_by=actor if actor is not None and actor.is_authenticated else None,
+            order=order, amount=amount, reason=reason, requested_by=requested_by
         )
         record_event(
             order=order,
@@ -373,6 +389,7 @@ def request_refund(*, order: Order, reason: str, amount=None, actor=None) -> Ref
             message=reason,
             actor=actor,
             data={"amount": str(amount) if amount is not None else None},
+            visible_to_customer=(requested_by is not None and requested_by.pk == order.customer_id),
         )
     return request
 

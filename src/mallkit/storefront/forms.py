@@ -1,6 +1,8 @@
-"""Forms of the storefront: listing filters read from the query string, and enquiries."""
+"""Forms of the storefront: listing filters read from the query string, enquiries and refund
+requests."""
 
 import re
+from decimal import Decimal
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -207,3 +209,22 @@ class EnquiryForm(forms.Form):
             name: self.cleaned_data[name]
             for name in ("name", "email", "phone", "company", "message")
         }
+
+
+class RefundRequestForm(forms.Form):
+    """A customer's request for money back, from their order page."""
+
+    reason = forms.CharField(
+        label=_("Why do you want a refund?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    amount = forms.DecimalField(
+        label=_("Amount"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_digits=12,
+        decimal_places=2,
+        help_text=_("Leave empty to ask for everything paid."),
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+    )

@@ -16,6 +16,9 @@ CACHE = "order_tracking_shipments"
 @register.simple_tag(takes_context=True)
 def shipments_for(context, order, among=None):
     """The order's shipments, oldest first, each with its carrier and tracking link."""
+    if "fulfilments" in getattr(order, "_prefetched_objects_cache", {}):
+        # An order's page reads them with the order (orders.selectors.order_detail).
+        return list(order.fulfilments.all())
     found = context.render_context.setdefault(CACHE, {})
     if order.pk not in found:
         orders = list(among) if among is not None else [order]
