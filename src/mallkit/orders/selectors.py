@@ -19,6 +19,7 @@ from mallkit.payments import gateways
 from mallkit.payments import selectors as payments
 from mallkit.payments.models import Payment, PaymentTransaction
 
+from . import transitions
 from .models import Fulfilment, Order, OrderEvent, RefundRequest
 
 # Changing the salt invalidates every guest link ever sent, so it stays as it is.
@@ -28,8 +29,6 @@ PAID_STATUSES = {
     Order.PaymentStatus.PARTIALLY_REFUNDED,
     Order.PaymentStatus.REFUNDED,
 }
-# What the customer may still ask a refund of (orders.services.request_refund decides).
-REFUNDABLE_STATUSES = {Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED}
 CLOSED_STATUSES = {Order.Status.CANCELLED, Order.Status.EXPIRED}
 
 
@@ -150,7 +149,7 @@ def order_detail(order: Order) -> OrderDetail:
         pay_url=pay_url,
         shipments=shipments,
         refund_requested_at=requested_at,
-        can_request_refund=requested_at is None and order.payment_status in REFUNDABLE_STATUSES,
+        can_request_refund=requested_at is None and order.payment_status in transitions.REFUNDABLE,
     )
 
 

@@ -359,10 +359,7 @@ def request_refund(*, order: Order, reason: str, amount=None, actor=None) -> Ref
             amount = None
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
-        if order.payment_status not in {
-            Order.PaymentStatus.PAID,
-            Order.PaymentStatus.PARTIALLY_REFUNDED,
-        }:
+        if order.payment_status not in transitions.REFUNDABLE:
             raise transitions.TransitionNotAllowed(
                 gettext("Order %(number)s has nothing paid left to refund.")
                 % {"number": order.number}

@@ -46,6 +46,8 @@ class Transition:
 
 
 PAID = frozenset({P.PAID, P.PARTIALLY_REFUNDED, P.REFUNDED})
+# Something paid is left to give back: refunds, and customers' refund requests, need this.
+REFUNDABLE = frozenset({P.PAID, P.PARTIALLY_REFUNDED})
 
 TRANSITIONS = {
     # A payment arrives (from a gateway webhook or confirmed by staff).
@@ -109,7 +111,7 @@ TRANSITIONS = {
         target=None,
         permission="orders.refund_order",
         label=_("Refund"),
-        payment=frozenset({P.PAID, P.PARTIALLY_REFUNDED}),
+        payment=REFUNDABLE,
     ),
     # Units come back to stock: returned parcels, or unshipped units a refund takes off the order.
     "restock": Transition(

@@ -186,8 +186,7 @@ def order_page(request, order: Order, *, forms=None, error=None, status=200):
         "resend_confirmation": transitions.may(user, "resend_confirmation"),
         "request_refund": (
             not open_requests
-            and order.payment_status
-            in {Order.PaymentStatus.PAID, Order.PaymentStatus.PARTIALLY_REFUNDED}
+            and order.payment_status in transitions.REFUNDABLE
             and transitions.may(user, "request_refund")
         ),
         "decline_refund_request": bool(open_requests)
