@@ -441,6 +441,9 @@ LOGGING = {
 # Mallkit's own settings.
 MALLKIT_SHOP_NAME = env("MALLKIT_SHOP_NAME", "Mallkit Demo Shop")
 MALLKIT_SHOP_EMAIL = env("MALLKIT_SHOP_EMAIL", "shop@example.com")
+# The shop's public address, such as https://shop.example.com: e-mails link to the order page
+# with it. Empty (the default outside development) sends e-mails without the link.
+MALLKIT_SITE_URL = env("MALLKIT_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 MALLKIT_MODE = env("MALLKIT_MODE", "shop")  # "shop" or "showcase"
 MALLKIT_SHOWCASE_SHOW_PRICES = env_bool("MALLKIT_SHOWCASE_SHOW_PRICES", True)
 MALLKIT_CURRENCY = env("MALLKIT_CURRENCY", "USD")

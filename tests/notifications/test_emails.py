@@ -207,3 +207,31 @@ def test_a_deleted_order_is_skipped():
     result = send_order_confirmation_email.enqueue(987654)
     assert result.return_value is False
     assert mail.outbox == []
+
+
+def test_the_e_mails_link_to_the_order_page_which_opens_for_a_guest(settings, commit, client):
+    settings.MALLKIT_SITE_URL = "https://shop.example.com"
+    order, payment = place_order(price="30.00", payment_method="bank_transfer")
+
+    with commit(execute=True):
+        services.send_order_confirmation(order=order)
+
+    [message] = mail.outbox
+    prefix = f"https://shop.example.com/checkout/complete/{order.number}/?token="
+    [link] = [word for word in message.body.split() if word.startswith(prefix)]
+    assert f'href="{link}"' in html_of(message)
+    page = client.get(link.removeprefix("https://shop.example.com"))
+    assert page.status_code == 200
+    assert order.number in page.content.decode()
+
+
+def test_without_the_shops_address_the_e_mails_have_no_link(settings, commit):
+    settings.MALLKIT_SITE_URL = ""
+    order, payment = place_order(price="30.00", payment_method="bank_transfer")
+
+    with commit(execute=True):
+        services.send_order_confirmation(order=order)
+
+    [message] = mail.outbox
+    assert "/checkout/complete/" not in message.body
+    assert "/checkout/complete/" not in html_of(message)

@@ -59,6 +59,7 @@ def order_context(order: Order) -> dict:
     except NotFound:
         payment_method = order.payment_method
     return {
+        "order_url": order_url(order),
         "order": order,
         "shop_name": settings.MALLKIT_SHOP_NAME,
         "shop_email": settings.MALLKIT_SHOP_EMAIL,
@@ -73,6 +74,17 @@ def order_context(order: Order) -> dict:
         "instructions": payments.payment_instructions(order=order),
         "is_paid": order.payment_status != Order.PaymentStatus.UNPAID,
     }
+
+
+def order_url(order: Order) -> str:
+    """The order's page for whoever holds the e-mail (a signed link, so guests can open it
+    too), or "" when the shop's address (MALLKIT_SITE_URL) is not set."""
+    if not settings.MALLKIT_SITE_URL:
+        return ""
+    # Imported here: checkout.flow queues these e-mails, so it imports this module first.
+    from mallkit.checkout.flow import confirmation_path
+
+    return settings.MALLKIT_SITE_URL + confirmation_path(order)
 
 
 def send_order_email(*, order_id: int, template: str, subject: str, extra_context=None) -> bool:
