@@ -104,12 +104,34 @@ def _text_value(value) -> str:
     return text
 
 
-def incoming_request_id(request) -> str:
-    """The proxy's X-Request-ID if it is a sensible id, else a new random one."""
-    candidate = request.headers.get("X-Request-ID", "")
+def incoming_request_id(candidate: str) -> str:
+    """The proxy's X-Request-ID (`candidate`) if it is a sensible id, else a new random one."""
     if REQUEST_ID_PATTERN.match(candidate):
         return candidate
     return uuid.uuid4().hex
+
+
+def log_request(*, method: str, path: str, status: int, started: float, request_id: str, **more):
+    """The one line logged per request (`started`: its time.perf_counter() at arrival)."""
+    if not request_logger.isEnabledFor(logging.INFO):
+        return
+    duration = (time.perf_counter() - started) * 1000
+    request_logger.info(
+        "%s %s %s",
+        method,
+        path,
+        status,
+        extra={
+            "fields": {
+                "method": method,
+                "path": path,
+                "status": status,
+                "duration_ms": round(duration, 1),
+                "request_id": request_id,
+                **more,
+            }
+        },
+    )
 
 
 class RequestLogMiddleware:
@@ -123,28 +145,19 @@ class RequestLogMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request_id = incoming_request_id(request)
+        request_id = incoming_request_id(request.headers.get("X-Request-ID", ""))
         request.request_id = request_id
         token = request_id_var.set(request_id)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
-            duration = (time.perf_counter() - started) * 1000
-            request_logger.info(
-                "%s %s %s",
-                request.method,
-                request.path,
-                response.status_code,
-                extra={
-                    "fields": {
-                        "method": request.method,
-                        "path": request.path,
-                        "status": response.status_code,
-                        "duration_ms": round(duration, 1),
-                        "request_id": request_id,
-                    }
-                },
+            log_request(
+                method=request.method,
+                path=request.path,
+                status=response.status_code,
+                started=started,
+                request_id=request_id,
             )
             return response
         finally:

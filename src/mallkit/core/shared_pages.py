@@ -17,9 +17,7 @@ Django would choose, the scheme, the host headers, the path and the query string
 else (POST, a session, a first visit without a CSRF cookie, htmx, an API token) goes to Django.
 """
 
-import logging
 import time
-import uuid
 from http import HTTPStatus
 
 from django.conf import settings
@@ -29,7 +27,7 @@ from django.utils.translation import get_language_from_request
 
 from .cache import CSRF_PLACEHOLDER, versioned_key
 from .csrf import masked_token, valid_secret
-from .logging import REQUEST_ID_PATTERN, request_logger
+from .logging import incoming_request_id, log_request
 
 # Made afresh for each answer, never replayed from the stored one.
 PER_ANSWER_HEADERS = {"content-length", "set-cookie", "x-request-id", "date", "server"}
@@ -142,8 +140,7 @@ class SharedPageApp:
         content = entry["content"]
         if PLACEHOLDER in content:
             content = content.replace(PLACEHOLDER, masked_token(secret).encode())
-        candidate = environ.get("HTTP_X_REQUEST_ID", "")
-        request_id = candidate if REQUEST_ID_PATTERN.match(candidate) else uuid.uuid4().hex
+        request_id = incoming_request_id(environ.get("HTTP_X_REQUEST_ID", ""))
         start_response(
             entry["status"],
             [
@@ -152,24 +149,13 @@ class SharedPageApp:
                 ("X-Request-ID", request_id),
             ],
         )
-        if request_logger.isEnabledFor(logging.INFO):
+        log_request(
+            method="GET",
             # As request.path has it: WSGI hands the path over as Latin-1.
-            path = environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace")
-            status = int(entry["status"].split(" ", 1)[0])
-            request_logger.info(
-                "%s %s %s",
-                "GET",
-                path,
-                status,
-                extra={
-                    "fields": {
-                        "method": "GET",
-                        "path": path,
-                        "status": status,
-                        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
-                        "request_id": request_id,
-                        "cache": "shared",
-                    }
-                },
-            )
+            path=environ.get("PATH_INFO", "").encode("latin-1").decode("utf-8", "replace"),
+            status=int(entry["status"].split(" ", 1)[0]),
+            started=started,
+            request_id=request_id,
+            cache="shared",
+        )
         return [content]
