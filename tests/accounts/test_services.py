@@ -1,8 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from mallkit.accounts import services
-from mallkit.accounts.models import Address, User, WishlistItem
+from mallkit.accounts.models import Address, ApiToken, User, WishlistItem
 from mallkit.catalog.models import Product
 from mallkit.core.errors import NotFound, ValidationFailed
 from tests.concurrency import run_concurrently
@@ -37,6 +40,65 @@ def defaults(user):
             Address.objects.filter(user=user, is_default_billing=True).values_list("pk", flat=True)
         ),
     }
+
+
+# API tokens -----------------------------------------------------------------------------------
+
+
+def test_user_for_token_finds_the_user_in_one_query(django_assert_num_queries):
+    user = UserFactory(full_name="Ada Lovelace")
+    token = ApiToken.objects.create(
+        user=user, digest=ApiToken.digest_for("mk_secret"), last_used_at=timezone.now()
+    )
+
+    with django_assert_num_queries(1):
+        found_user, found_token = services.user_for_token(secret="mk_secret")
+        # Everything of the user is there, as request.user.
+        assert (found_user.email, found_user.full_name, found_user.is_staff) == (
+            user.email,
+            "Ada Lovelace",
+            False,
+        )
+        assert (found_user.pk, found_token.pk, found_token.user_id) == (user.pk, token.pk, user.pk)
+
+
+def test_user_for_token_refuses_unknown_revoked_and_inactive(django_assert_num_queries):
+    revoked = ApiToken.objects.create(
+        user=UserFactory(), digest=ApiToken.digest_for("mk_revoked"), revoked_at=timezone.now()
+    )
+    ApiToken.objects.create(
+        user=UserFactory(is_active=False), digest=ApiToken.digest_for("mk_inactive")
+    )
+
+    for secret in ["mk_unknown", "mk_revoked", "mk_inactive"]:
+        with django_assert_num_queries(1):
+            assert services.user_for_token(secret=secret) is None
+    for secret in ["", "x" * 201]:
+        with django_assert_num_queries(0):
+            assert services.user_for_token(secret=secret) is None
+    revoked.refresh_from_db()
+    assert revoked.last_used_at is None
+
+
+def test_user_for_token_records_its_use_at_most_every_five_minutes(django_assert_num_queries):
+    token = ApiToken.objects.create(user=UserFactory(), digest=ApiToken.digest_for("mk_secret"))
+
+    with django_assert_num_queries(2):
+        services.user_for_token(secret="mk_secret")
+    token.refresh_from_db()
+    first_use = token.last_used_at
+    assert first_use is not None
+
+    with django_assert_num_queries(1):
+        services.user_for_token(secret="mk_secret")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first_use - timedelta(seconds=299))
+    with django_assert_num_queries(1):
+        services.user_for_token(secret="mk_secret")
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=first_use - timedelta(seconds=301))
+    with django_assert_num_queries(2):
+        services.user_for_token(secret="mk_secret")
+    token.refresh_from_db()
+    assert token.last_used_at > first_use - timedelta(seconds=1)
 
 
 # Address book ---------------------------------------------------------------------------------

@@ -2,7 +2,17 @@ import pytest
 
 from mallkit.cart.models import Cart, CartLine
 from mallkit.catalog.models import Product
-from tests.factories import CartFactory, CartLineFactory, UserFactory, sellable_variant
+from mallkit.catalog.services import update_product
+from mallkit.catalog.snapshots import variant_snapshots
+from tests.factories import (
+    CartFactory,
+    CartLineFactory,
+    OptionFactory,
+    OptionValueFactory,
+    ProductImageFactory,
+    UserFactory,
+    sellable_variant,
+)
 
 from .test_accounts_api import NOT_AUTHENTICATED, send, token_for
 
@@ -196,14 +206,114 @@ def test_the_cart_api_is_off_in_showcase_mode(client, member, auth, settings):
     assert lines(member) == {variant.sku: 1}
 
 
-def test_the_cart_uses_a_fixed_number_of_queries(client, member, auth, django_assert_num_queries):
+def test_a_line_names_the_product_its_options_and_picture(client, member, auth):
+    shirt = sellable_variant(price="20.00", stock=5, name="Linen shirt", slug="linen-shirt")
+    # Added in the opposite order: the label follows the options' positions.
+    shirt.option_values.add(
+        OptionValueFactory(option=OptionFactory(name="Size", position=2), value="M"),
+        OptionValueFactory(option=OptionFactory(name="Colour", position=1), value="Red"),
+    )
+    second = ProductImageFactory(product=shirt.product, position=2)
+    first = ProductImageFactory(product=shirt.product, position=1)
+    plain = sellable_variant(name="Plain mug", slug="plain-mug")
+
+    send(client, "post", "/api/v1/cart/lines", {"sku": shirt.sku, "quantity": 1}, **auth)
+    response = send(client, "post", "/api/v1/cart/lines", {"sku": plain.sku}, **auth)
+
+    assert response.status_code == 201
+    assert first.image.url != second.image.url
+    assert response.json()["lines"] == [
+        {
+            "id": CartLine.objects.get(variant=shirt).pk,
+            "sku": shirt.sku,
+            "product_name": "Linen shirt",
+            "product_slug": "linen-shirt",
+            "product_url": "/products/linen-shirt/",
+            "variant_label": "Red / M",
+            "quantity": 1,
+            "unit_price": "20.00",
+            "line_total": "20.00",
+            "available": 5,
+            "image": first.image.url,
+            "warnings": [],
+        },
+        {
+            "id": CartLine.objects.get(variant=plain).pk,
+            "sku": plain.sku,
+            "product_name": "Plain mug",
+            "product_slug": "plain-mug",
+            "product_url": "/products/plain-mug/",
+            "variant_label": "",
+            "quantity": 1,
+            "unit_price": "10.00",
+            "line_total": "10.00",
+            "available": 10,
+            "image": None,
+            "warnings": [],
+        },
+    ]
+
+
+def test_a_renamed_product_shows_its_new_name_with_the_page_cache_on(
+    client, member, auth, settings
+):
+    settings.MALLKIT_PAGE_CACHE_SECONDS = 300
+    lamp = sellable_variant(name="Brass lamp")
+    added = send(client, "post", "/api/v1/cart/lines", {"sku": lamp.sku}, **auth)
+    assert added.json()["lines"][0]["product_name"] == "Brass lamp"
+
+    update_product(product=lamp.product, changes={"name": "Copper lamp"})
+
+    line = send(client, "get", "/api/v1/cart", **auth).json()["lines"][0]
+    assert (line["product_name"], line["sku"]) == ("Copper lamp", lamp.sku)
+
+
+def test_the_cart_uses_a_fixed_number_of_queries(
+    client, member, auth, settings, django_assert_num_queries
+):
     cart = CartFactory(user=member)
     CartLineFactory(cart=cart, variant=sellable_variant())
     send(client, "get", "/api/v1/cart", **auth)  # the token's first use records it
-    # Token, cart, lines, option values, pictures.
-    with django_assert_num_queries(5):
+    # Token, cart, lines with prices and stock, then the lines' snapshots: variants with their
+    # products, option values, pictures.
+    with django_assert_num_queries(6):
         send(client, "get", "/api/v1/cart", **auth)
     for _ in range(4):
         CartLineFactory(cart=cart, variant=sellable_variant())
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         assert len(send(client, "get", "/api/v1/cart", **auth).json()["lines"]) == 5
+
+    # With the page cache on, the snapshots are read once and then come from the cache.
+    settings.MALLKIT_PAGE_CACHE_SECONDS = 300
+    with django_assert_num_queries(6):
+        send(client, "get", "/api/v1/cart", **auth)
+    with django_assert_num_queries(3):
+        assert len(send(client, "get", "/api/v1/cart", **auth).json()["lines"]) == 5
+
+
+# Outside a test transaction, as in a real request: a failed INSERT then needs no savepoint.
+@pytest.mark.django_db(transaction=True)
+def test_adding_a_line_uses_a_fixed_number_of_queries(
+    client, member, auth, settings, django_assert_num_queries
+):
+    settings.MALLKIT_PAGE_CACHE_SECONDS = 300
+    CartLineFactory(cart=CartFactory(user=member), variant=sellable_variant())
+    lamp, vase = sellable_variant(), sellable_variant()
+    send(client, "get", "/api/v1/cart", **auth)  # records the token's use, caches a snapshot
+    variant_snapshots(variant_ids=[vase.pk])
+
+    # Token, cart, variant with product and stock, UPDATE of the line (none yet), INSERT,
+    # the cart's timestamp, lines; no transaction, no savepoint.
+    with django_assert_num_queries(7):
+        assert (
+            send(client, "post", "/api/v1/cart/lines", {"sku": vase.sku}, **auth).status_code == 201
+        )
+    # The same with a snapshot not yet cached: its variant, option values and pictures.
+    with django_assert_num_queries(10):
+        assert (
+            send(client, "post", "/api/v1/cart/lines", {"sku": lamp.sku}, **auth).status_code == 201
+        )
+    # Adding to a line: the UPDATE succeeds and the line is read back instead of inserted.
+    with django_assert_num_queries(7):
+        response = send(client, "post", "/api/v1/cart/lines", {"sku": lamp.sku}, **auth)
+    assert [line["quantity"] for line in response.json()["lines"]] == [1, 1, 2]

@@ -77,6 +77,46 @@ def test_summary_uses_a_fixed_number_of_queries(django_assert_num_queries):
         assert len(selectors.cart_summary(cart=cart).lines) == 8
 
 
+def test_summary_with_snapshots_reads_only_prices_and_stock_when_they_are_cached(
+    settings, django_assert_num_queries
+):
+    cart = CartFactory()
+    red = OptionValueFactory(value="Red")
+    for index in range(3):
+        variant = sellable_variant(name=f"Lamp {index}", price="4.00", stock=index)
+        variant.option_values.add(red)
+        ProductImageFactory(product=variant.product)
+        CartLineFactory(cart=cart, variant=variant, quantity=2)
+
+    # Lines with prices and stock; then, uncached, variants, option values and pictures.
+    with django_assert_num_queries(4):
+        summary = selectors.cart_summary(cart=cart, snapshots=True)
+    settings.MALLKIT_PAGE_CACHE_SECONDS = 300
+    selectors.cart_summary(cart=cart, snapshots=True)
+    with django_assert_num_queries(1):
+        cached = selectors.cart_summary(cart=cart, snapshots=True)
+        described = [
+            (line.sku, line.snapshot.product_name, line.snapshot.label, line.max_quantity)
+            for line in cached.lines
+        ]
+
+    pages = selectors.cart_summary(cart=cart)
+    assert described == [
+        (line.sku, line.product.name, line.variant.label, line.max_quantity) for line in pages.lines
+    ]
+    assert [line.snapshot.image for line in cached.lines] == [
+        line.image.image.name for line in pages.lines
+    ]
+    for other in (summary, cached):
+        assert [line.id for line in other.lines] == [line.id for line in pages.lines]
+        assert [line.warnings for line in other.lines] == [line.warnings for line in pages.lines]
+        assert (other.subtotal, other.item_count) == (pages.subtotal, pages.item_count)
+    assert [w.code for line in pages.lines for w in line.warnings] == [
+        "out_of_stock",
+        "short_stock",
+    ]
+
+
 def test_current_cart_and_item_count_for_members_and_anonymous_shoppers():
     user = UserFactory()
     member_cart = CartFactory(user=user)

@@ -2,13 +2,22 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection, transaction
+from django.db.models.query import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from mallkit.cart import services
 from mallkit.cart.models import Cart, CartLine
 from mallkit.catalog.models import Product
 from mallkit.core.errors import DomainError, NotFound
-from tests.factories import CartFactory, CartLineFactory, UserFactory, sellable_variant
+from tests.factories import (
+    CartFactory,
+    CartLineFactory,
+    UserFactory,
+    VariantFactory,
+    sellable_variant,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +154,85 @@ def test_cart_is_disabled_in_showcase_mode(settings):
     assert quantities(cart) == {variant.sku: 1}
 
 
+def test_add_to_cart_refuses_a_variant_without_a_stock_level():
+    variant = VariantFactory()
+    with pytest.raises(services.NotEnoughStock, match="out of stock") as error:
+        services.add_to_cart(cart=CartFactory(), sku=variant.sku, quantity=1)
+    assert error.value.available == 0
+    assert not CartLine.objects.exists()
+
+
+def test_add_to_cart_returns_the_line_with_its_product_at_no_cost(django_assert_num_queries):
+    variant = sellable_variant(name="Brass lamp")
+    cart = CartFactory()
+    for _ in range(2):
+        line = services.add_to_cart(cart=cart, sku=variant.sku, quantity=1)
+        with django_assert_num_queries(0):
+            assert line.variant.product.name == "Brass lamp"
+    assert line.quantity == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_add_to_cart_in_autocommit_mode_uses_no_transaction():
+    variant = sellable_variant()
+    cart = CartFactory()
+
+    with CaptureQueriesContext(connection) as queries:
+        services.add_to_cart(cart=cart, sku=variant.sku, quantity=2)
+
+    # The variant with its product and stock, the UPDATE that finds no line, the INSERT, and
+    # the cart's timestamp: no BEGIN, SAVEPOINT or COMMIT around them.
+    assert [query["sql"].split()[0] for query in queries] == [
+        "SELECT",
+        "UPDATE",
+        "INSERT",
+        "UPDATE",
+    ]
+    assert quantities(cart) == {variant.sku: 2}
+
+
+@pytest.fixture
+def parallel_insert(monkeypatch):
+    """The first UPDATE of a cart line finds nothing, as when a parallel request creates the
+    line right after it: the INSERT that follows then meets the unique constraint."""
+    update = QuerySet.update
+    missed = []
+
+    def first_misses(queryset, **changes):
+        if queryset.model is CartLine and not missed:
+            missed.append(True)
+            return 0
+        return update(queryset, **changes)
+
+    monkeypatch.setattr(QuerySet, "update", first_misses)
+    return missed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_line_made_by_a_parallel_request_is_added_to_in_autocommit_mode(parallel_insert):
+    line = CartLineFactory(variant=sellable_variant(stock=10), quantity=2)
+
+    added = services.add_to_cart(cart=line.cart, sku=line.variant.sku, quantity=3)
+
+    assert parallel_insert == [True]
+    assert (added.pk, added.quantity) == (line.pk, 5)
+    assert CartLine.objects.get().quantity == 5
+
+
+def test_a_line_made_by_a_parallel_request_leaves_the_callers_transaction_usable(
+    parallel_insert,
+):
+    line = CartLineFactory(variant=sellable_variant(stock=10), quantity=2)
+
+    with transaction.atomic():
+        added = services.add_to_cart(cart=line.cart, sku=line.variant.sku, quantity=3)
+        # On PostgreSQL a failed INSERT outside a savepoint would abort the transaction here.
+        assert quantities(line.cart) == {line.variant.sku: 5}
+
+    assert parallel_insert == [True]
+    assert added.pk == line.pk
+
+
 # Changing and removing ------------------------------------------------------------------------
 
 
@@ -214,6 +302,20 @@ def test_remove_line_and_clear_cart():
 
     services.clear_cart(cart=cart)
     assert not CartLine.objects.filter(cart=cart).exists()
+
+
+def test_clear_cart_inside_a_transaction_needs_no_savepoint():
+    cart = CartFactory()
+    CartLineFactory(cart=cart, variant=sellable_variant())
+    stamp = cart.updated_at
+
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        services.clear_cart(cart=cart)
+
+    assert [query["sql"].split()[0] for query in queries] == ["DELETE", "UPDATE"]
+    assert not CartLine.objects.filter(cart=cart).exists()
+    cart.refresh_from_db()
+    assert cart.updated_at > stamp
 
 
 # Carts of members and anonymous shoppers -----------------------------------------------------

@@ -1,6 +1,8 @@
 import pytest
+from django.db import transaction
 from django.db.models import Sum
 
+from mallkit.core.cache import catalog_version
 from mallkit.core.errors import Conflict, ValidationFailed
 from mallkit.inventory import services
 from mallkit.inventory.models import StockLevel, StockMovement
@@ -163,3 +165,44 @@ def test_concurrent_allocations_never_oversell():
     assert all(isinstance(exc, services.InsufficientStock) for exc in errors)
     stock.refresh_from_db()
     assert (stock.on_hand, stock.allocated) == (5, 5)
+
+
+def test_a_shortage_inside_a_transaction_gives_back_what_was_taken_and_keeps_it_usable():
+    taken_first = StockLevelFactory(on_hand=5)
+    short = StockLevelFactory(on_hand=1)
+
+    with transaction.atomic():
+        with pytest.raises(services.InsufficientStock):
+            services.allocate_stock(
+                quantities={taken_first.variant_id: 2, short.variant_id: 3}, reference="1002"
+            )
+        # The caller's transaction goes on: a checkout that falls back to another basket, a
+        # staff edit that tries again with less.
+        services.allocate_stock(quantities={taken_first.variant_id: 1}, reference="1003")
+
+    assert StockLevel.objects.get(pk=taken_first.pk).allocated == 1
+    assert StockLevel.objects.get(pk=short.pk).allocated == 0
+    assert list(StockMovement.objects.values_list("reference", "allocated_change")) == [("1003", 1)]
+
+
+def test_allocating_records_the_row_as_the_update_left_it():
+    stock = StockLevelFactory(on_hand=10, allocated=4)
+
+    services.allocate_stock(quantities={stock.variant_id: 3}, reference="MK-1")
+
+    movement = StockMovement.objects.get()
+    assert (movement.on_hand_after, movement.allocated_after, movement.allocated_change) == (
+        10,
+        7,
+        3,
+    )
+    assert movement.reason == services.Reason.ALLOCATED
+
+
+def test_allocating_into_low_stock_moves_the_catalogue_version():
+    stock = StockLevelFactory(on_hand=20, low_stock_threshold=5)
+    before = catalog_version()
+    services.allocate_stock(quantities={stock.variant_id: 10})
+    assert catalog_version() == before  # 10 left: still "in stock" on the pages
+    services.allocate_stock(quantities={stock.variant_id: 5})
+    assert catalog_version() != before  # 5 left: "only 5 left"

@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from mallkit.cart import selectors, services
 from mallkit.cart.models import Cart
+from mallkit.catalog.models import Product, ProductImage
 from mallkit.core.errors import NotFound
 from mallkit.core.money import format_amount
 
@@ -56,21 +57,25 @@ class CartLineOut(Schema):
     def resolve_sku(line) -> str:
         return line.sku
 
+    # Lines come from cart_summary(snapshots=True): names, labels and pictures are read from
+    # their snapshots, which the catalogue's services keep current.
+
     @staticmethod
     def resolve_product_name(line) -> str:
-        return line.product.name
+        return line.snapshot.product_name
 
     @staticmethod
     def resolve_product_slug(line) -> str:
-        return line.product.slug
+        return line.snapshot.product_slug
 
     @staticmethod
     def resolve_product_url(line) -> str:
-        return line.product.get_absolute_url()
+        # The product's own rule for its address, which needs nothing but the slug.
+        return Product(slug=line.snapshot.product_slug).get_absolute_url()
 
     @staticmethod
     def resolve_variant_label(line) -> str:
-        return line.variant.label
+        return line.snapshot.label
 
     @staticmethod
     def resolve_unit_price(line) -> str:
@@ -82,7 +87,9 @@ class CartLineOut(Schema):
 
     @staticmethod
     def resolve_image(line) -> str | None:
-        return line.image.image.url if line.image is not None else None
+        name = line.snapshot.image
+        # What ProductImage.image.url answers for a stored picture of that name.
+        return ProductImage._meta.get_field("image").storage.url(name) if name else None
 
 
 class CartOut(Schema):
@@ -129,7 +136,7 @@ def _stored_cart(user) -> Cart:
 )
 def get_cart(request):
     services.ensure_cart_enabled()
-    return selectors.cart_summary(cart=selectors.cart_for_user(user=request.auth))
+    return selectors.cart_summary(cart=selectors.cart_for_user(user=request.auth), snapshots=True)
 
 
 @router.post(
@@ -145,7 +152,7 @@ def get_cart(request):
 def add_line(request, payload: LineIn):
     cart = services.get_or_create_cart(user=request.auth)
     services.add_to_cart(cart=cart, sku=payload.sku, quantity=payload.quantity)
-    return Status(201, selectors.cart_summary(cart=cart))
+    return Status(201, selectors.cart_summary(cart=cart, snapshots=True))
 
 
 @router.patch(
@@ -157,7 +164,7 @@ def add_line(request, payload: LineIn):
 def update_line(request, line_id: int, payload: QuantityIn):
     cart = _stored_cart(request.auth)
     services.set_line_quantity(cart=cart, line_id=line_id, quantity=payload.quantity)
-    return selectors.cart_summary(cart=cart)
+    return selectors.cart_summary(cart=cart, snapshots=True)
 
 
 @router.delete(

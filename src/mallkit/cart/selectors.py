@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mallkit.catalog.models import OptionValue, ProductImage
+from mallkit.catalog.snapshots import VariantSnapshot, variant_snapshots
 from mallkit.core.money import ZERO, default_currency, quantize
 
 from .models import Cart, CartLine
@@ -39,6 +40,9 @@ class CartLineSummary:
     available: int
     max_quantity: int  # the most this line may hold now (for quantity inputs)
     warnings: list[CartWarning] = field(default_factory=list)
+    #: The line's name, option label and picture from the catalogue's shared snapshots, set by
+    #: cart_summary(snapshots=True), which reads no option values or pictures of its own.
+    snapshot: VariantSnapshot | None = None
 
     @property
     def id(self):
@@ -170,18 +174,51 @@ def cart_lines(*, cart: Cart):
     )
 
 
-def cart_summary(*, cart: Cart | None) -> CartSummary:
+def _priced_lines(*, cart: Cart):
+    """The lines of a cart with only what prices, stock and warnings need (one query)."""
+    return (
+        CartLine.objects.filter(cart=cart)
+        .select_related("variant__product", "variant__stock")
+        .only(
+            "quantity",
+            "variant__sku",
+            "variant__price",
+            "variant__product__status",
+            "variant__product__published_at",
+            "variant__stock__on_hand",
+            "variant__stock__allocated",
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def cart_summary(*, cart: Cart | None, snapshots: bool = False) -> CartSummary:
     """The cart's lines with unit prices, line totals, warnings and the subtotal.
 
     Prices are read from the variants now; lines of products no longer sold or out of stock
     carry a warning and still count in the subtotal, so the shopper sees what changed.
+
+    Pages render pictures with ProductImage rows (their sizes and alt texts), so by default the
+    lines come with their products, option values and pictures (three queries). With
+    `snapshots=True` (the API) each line instead gets a `snapshot` (product name and slug,
+    option label, picture name) from the shared cache, and its variant and product hold only
+    SKU, price and status: one query when the snapshots are cached. Reading `image` or
+    `variant.label` of such a line would cost a query each.
     """
     currency = default_currency()
     if cart is None:
         return CartSummary(cart=None, lines=[], subtotal=ZERO, item_count=0, currency=currency)
     maximum = max_line_quantity()
+    if snapshots:
+        lines = list(_priced_lines(cart=cart))
+        found = variant_snapshots(variant_ids=[line.variant_id for line in lines])
+        # A variant missing here was deleted since the lines were read, and its line with it.
+        lines = [line for line in lines if line.variant_id in found]
+    else:
+        lines = cart_lines(cart=cart)
+        found = {}
     summaries = []
-    for line in cart_lines(cart=cart):
+    for line in lines:
         available = _available(line.variant)
         unit_price = quantize(line.variant.price, currency)
         summaries.append(
@@ -198,6 +235,7 @@ def cart_summary(*, cart: Cart | None) -> CartSummary:
                     available=available,
                     maximum=maximum,
                 ),
+                snapshot=found.get(line.variant_id),
             )
         )
     return CartSummary(

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
@@ -111,10 +112,25 @@ def parse_quantity(value) -> int:
 
 
 def _sellable_variant(sku) -> Variant:
-    """The variant with this SKU if its product can be bought now."""
+    """The variant with this SKU if its product can be bought now, with its product's name and
+    status and its stock level read in the same query (other fields are deferred)."""
     variant = None
     if isinstance(sku, str) and sku.strip():
-        variant = Variant.objects.select_related("product").filter(sku=sku.strip()).first()
+        found = list(
+            Variant.objects.select_related("product", "stock")
+            .only(
+                "sku",
+                "product__name",
+                "product__status",
+                "product__published_at",
+                "stock__on_hand",
+                "stock__allocated",
+            )
+            .filter(sku=sku.strip())
+            # The SKU is unique: ordering would only cost time to compile.
+            .order_by()
+        )
+        variant = found[0] if found else None
     product = variant.product if variant is not None else None
     if product is not None and product.is_coming_soon:
         raise ProductNotAvailable(
@@ -127,6 +143,14 @@ def _sellable_variant(sku) -> Variant:
         message = _("No product has this SKU.")
         raise UnknownSku(message, errors={"sku": [message]})
     return variant
+
+
+def _stock_of(variant: Variant) -> int:
+    """Units available of a variant read with select_related("stock"); 0 without a level."""
+    try:
+        return variant.stock.available
+    except ObjectDoesNotExist:
+        return 0
 
 
 def _available(variant_id: int) -> int:
@@ -146,25 +170,38 @@ def _stock_message(*, available: int, in_cart: int = 0) -> str:
     return message
 
 
-def _grow_line(*, cart: Cart, variant_id: int, quantity: int, limit: int) -> CartLine | None:
+def _create_line(**fields) -> CartLine:
+    """Insert a line; raises IntegrityError when a parallel request made it first."""
+    if transaction.get_connection().in_atomic_block:
+        # The failed INSERT would break the caller's transaction: keep it in a savepoint.
+        with transaction.atomic():
+            return CartLine.objects.create(**fields)
+    # In autocommit mode a failed INSERT harms nothing, and a transaction around it would cost
+    # a BEGIN and a COMMIT on every first add of a product.
+    return CartLine.objects.create(**fields)
+
+
+def _grow_line(*, cart: Cart, variant: Variant, quantity: int, limit: int) -> CartLine | None:
     """Add `quantity` units to the cart's line of a variant, creating it if needed.
 
     Returns None, changing nothing, when the line would then hold more than `limit`.
     """
-    lines = CartLine.objects.filter(cart=cart, variant_id=variant_id)
+    lines = CartLine.objects.filter(cart=cart, variant_id=variant.pk)
     # Two rounds at most: add to the line; failing that create it; if it exists after all (a
     # parallel request created it a moment ago, or it is full), add to it once more.
     for second_round in (False, True):
         if lines.filter(quantity__lte=limit - quantity).update(
             quantity=F("quantity") + quantity, updated_at=timezone.now()
         ):
-            return lines.get()
+            line = lines.get()
+            # The caller already holds the variant and its product; spare it two queries.
+            line.variant = variant
+            return line
         if quantity > limit or second_round:
             # The line is there and cannot take this many more.
             return None
         try:
-            with transaction.atomic():
-                return CartLine.objects.create(cart=cart, variant_id=variant_id, quantity=quantity)
+            return _create_line(cart=cart, variant=variant, quantity=quantity)
         except IntegrityError:
             continue
     return None
@@ -184,27 +221,27 @@ def add_to_cart(*, cart: Cart, sku: str, quantity) -> CartLine:
     quantity = parse_quantity(quantity)
     variant = _sellable_variant(sku)
     maximum = max_line_quantity()
-    available = _available(variant.pk)
-    with transaction.atomic():
-        line = _grow_line(
-            cart=cart, variant_id=variant.pk, quantity=quantity, limit=min(maximum, available)
+    available = _stock_of(variant)
+    # No transaction: the line changes in one statement (a conditional UPDATE, or an INSERT the
+    # unique constraint guards), and the cart's timestamp after it is no invariant worth a
+    # BEGIN and a COMMIT. Called inside a transaction, a failed INSERT still gets a savepoint.
+    line = _grow_line(cart=cart, variant=variant, quantity=quantity, limit=min(maximum, available))
+    if line is None:
+        in_cart = (
+            CartLine.objects.filter(cart=cart, variant_id=variant.pk)
+            .values_list("quantity", flat=True)
+            .first()
+            or 0
         )
-        if line is None:
-            in_cart = (
-                CartLine.objects.filter(cart=cart, variant=variant)
-                .values_list("quantity", flat=True)
-                .first()
-                or 0
-            )
-            if in_cart + quantity > maximum and available >= maximum:
-                message = _("You can have at most %(maximum)d of one item in your cart.") % {
-                    "maximum": maximum
-                }
-                raise InvalidQuantity(message, errors={"quantity": [message]})
-            raise NotEnoughStock(
-                _stock_message(available=available, in_cart=in_cart), available=available
-            )
-        _touch(cart)
+        if in_cart + quantity > maximum and available >= maximum:
+            message = _("You can have at most %(maximum)d of one item in your cart.") % {
+                "maximum": maximum
+            }
+            raise InvalidQuantity(message, errors={"quantity": [message]})
+        raise NotEnoughStock(
+            _stock_message(available=available, in_cart=in_cart), available=available
+        )
+    _touch(cart)
     return line
 
 
@@ -259,9 +296,10 @@ def remove_line(*, cart: Cart, line_id: int) -> None:
 
 def clear_cart(*, cart: Cart) -> None:
     """Empty the cart, as after an order has been placed from it."""
-    with transaction.atomic():
-        CartLine.objects.filter(cart=cart).delete()
-        _touch(cart)
+    # No savepoint of its own: checkout calls this inside its transaction, which keeps the two
+    # statements together; called alone, the timestamp after the DELETE is no invariant.
+    CartLine.objects.filter(cart=cart).delete()
+    _touch(cart)
 
 
 def get_or_create_cart(*, user=None, session: SessionBase | None = None) -> Cart:

@@ -167,10 +167,15 @@ class Product(TimeStampedModel):
     @property
     def is_purchasable(self):
         """Only active, published products can be bought (in a selling shop)."""
+        return self.sells(status=self.status, published_at=self.published_at)
+
+    @classmethod
+    def sells(cls, *, status: str, published_at) -> bool:
+        """The rule of is_purchasable, for callers that read the two columns without a model."""
         return (
-            self.status == self.Status.ACTIVE
-            and self.published_at is not None
-            and self.published_at <= timezone.now()
+            status == cls.Status.ACTIVE
+            and published_at is not None
+            and (published_at <= timezone.now())
         )
 
     @property

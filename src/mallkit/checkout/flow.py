@@ -1,7 +1,8 @@
 """Placing an order and starting its payment, the same way for the checkout pages and the API.
 
 The order is placed all or nothing (with the cart emptied in the same transaction); only then,
-outside that transaction, is the payment started, because a gateway may be slow or remote. The
+outside that transaction, is the payment started, because a gateway may be slow or remote (a
+method that starts locally, such as cash on delivery, is started inside it instead). The
 confirmation e-mail goes out once: only for the request that created the order, never for a
 replay of the same idempotency key.
 """
@@ -78,14 +79,16 @@ def place_and_pay(
         note=note,
         language=language,
         after_place=after_place,
+        return_url=return_url,
     )
     # The payment just opened (with its order in memory), or a replay's from the database.
     payment = created[0] if created else payment_selectors.order_payment(order=order)
     if payment is not None:
         # A replay starts nothing new: start_payment returns a started payment unchanged, and
         # it starts one left unstarted by a request that broke off after placing the order.
-        back = return_url(order)
-        payment = payments.start_payment(payment=payment, return_url=back, cancel_url=back)
+        if not payment.started:
+            back = return_url(order)
+            payment = payments.start_payment(payment=payment, return_url=back, cancel_url=back)
         if payment.status != payment.Status.PENDING or not created:
             # The gateway settled it at once (the order moved on), or another request may have.
             order.refresh_from_db()

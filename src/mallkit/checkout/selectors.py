@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from mallkit.catalog.models import Product, Variant
+from mallkit.catalog.models import Product
 
 from .models import ShippingMethod, TaxRate
 
@@ -21,7 +21,7 @@ def shop_tax_rate() -> Decimal:
     return Decimal(str(settings.MALLKIT_TAX_RATE or "0"))
 
 
-def tax_rates_for(*, variants: list[Variant]) -> dict[int, Decimal]:
+def tax_rates_for(*, variants: list) -> dict[int, Decimal]:
     """Each variant's tax rate: the rate of its product's first taxed category (by category
     position), else the shop-wide rate. One query when no category has a rate of its own, two
     otherwise, whatever the number of variants."""

@@ -6,6 +6,7 @@ All of it happens in one transaction, so an order either exists complete or not 
 import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,8 +15,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mallkit.catalog.models import Variant
-from mallkit.core.errors import ValidationFailed
+from mallkit.catalog.models import Product, Variant
+from mallkit.catalog.snapshots import variant_snapshots
+from mallkit.core.errors import DomainError, ValidationFailed
 from mallkit.core.money import default_currency
 from mallkit.inventory import services as inventory
 from mallkit.orders import services as orders
@@ -51,7 +53,10 @@ class Quote:
     """A priced basket, ready to show or to order."""
 
     totals: pricing.Totals
+    #: {variant id: PricedVariant} (price and whether it is sold, read now)
     variants: dict
+    #: {variant id: VariantSnapshot} (the names, labels and pictures the lines show)
+    snapshots: dict
     shipping_method: ShippingMethod | None
     voucher: object | None
 
@@ -84,17 +89,45 @@ def clean_address(data: dict | None) -> dict:
     return clean
 
 
-def _load_variants(items: dict[int, int]) -> dict[int, Variant]:
-    variants = (
-        Variant.objects.select_related("product")
-        .prefetch_related("option_values", "product__images")
-        .in_bulk(list(items))
+@dataclass(frozen=True)
+class PricedVariant:
+    """What pricing and the sale check read of a variant, always fresh from the database."""
+
+    pk: int
+    product_id: int
+    sku: str
+    price: Decimal
+    product_name: str
+    is_purchasable: bool
+
+
+def _load_variants(items: dict[int, int]) -> dict[int, PricedVariant]:
+    # Plain rows rather than models: this runs for every order and every checkout page.
+    rows = Variant.objects.filter(pk__in=list(items)).values_list(
+        "pk",
+        "product_id",
+        "sku",
+        "price",
+        "product__name",
+        "product__status",
+        "product__published_at",
     )
+    variants = {
+        pk: PricedVariant(
+            pk=pk,
+            product_id=product_id,
+            sku=sku,
+            price=price,
+            product_name=name,
+            is_purchasable=Product.sells(status=status, published_at=published_at),
+        )
+        for pk, product_id, sku, price, name, status, published_at in rows
+    }
     errors = []
     for variant_id in items:
         variant = variants.get(variant_id)
-        if variant is None or not variant.product.is_purchasable:
-            name = variant.product.name if variant else _("An item")
+        if variant is None or not variant.is_purchasable:
+            name = variant.product_name if variant else _("An item")
             errors.append(_("%(name)s is no longer sold.") % {"name": name})
     if errors:
         raise ValidationFailed(" ".join(errors), code="not_sold", errors={"lines": errors})
@@ -170,7 +203,13 @@ def quote(
         shipping_free_above=method.free_above if method else None,
         shipping_tax_rate=selectors.shop_tax_rate(),
     )
-    return Quote(totals=totals, variants=variants, shipping_method=method, voucher=voucher)
+    return Quote(
+        totals=totals,
+        variants=variants,
+        snapshots=variant_snapshots(variant_ids=list(variants)),
+        shipping_method=method,
+        voucher=voucher,
+    )
 
 
 def scoped_idempotency_key(*, key: str, customer=None, email: str = "") -> str | None:
@@ -194,10 +233,14 @@ def place_order(
     note: str = "",
     language: str = "en",
     after_place=None,
+    return_url=None,
 ) -> Order:
     """Create an order from a basket, all or nothing; the same idempotency key returns the
     same order. `after_place(order, payment)` runs inside the transaction and only when this
-    call creates the order (e.g. to empty the cart), with the order's new pending payment.
+    call creates the order (e.g. to empty the cart), with the order's new payment.
+    `return_url(order)`: where an online payment page sends the shopper back; a payment
+    method that starts locally (cash on delivery, bank transfer) is started in the order's
+    transaction with it.
 
     Raises InsufficientStock (with every short line) when stock is short; nothing is written.
     """
@@ -205,8 +248,49 @@ def place_order(
         customer = None
     email = (email or (customer.email if customer else "")).strip().lower()
     key = scoped_idempotency_key(key=idempotency_key, customer=customer, email=email)
-    if key and Order.objects.filter(idempotency_key=key).exists():
-        return Order.objects.get(idempotency_key=key)
+    # A replay is recognised when placing fails (the cart is empty by then, or the key is
+    # taken), not by a lookup before every order.
+    for attempt in range(3):
+        try:
+            return _place(
+                items=items,
+                email=email,
+                shipping_address=shipping_address,
+                shipping_method_code=shipping_method_code,
+                payment_method=payment_method,
+                customer=customer,
+                voucher_code=voucher_code,
+                key=key,
+                note=note,
+                language=language,
+                after_place=after_place,
+                return_url=return_url,
+            )
+        except (DomainError, IntegrityError) as error:
+            existing = Order.objects.filter(idempotency_key=key).first() if key else None
+            if existing is not None:
+                return existing
+            # Otherwise an IntegrityError is a taken order number (32**7 of them): try again.
+            if isinstance(error, DomainError) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _place(
+    *,
+    items,
+    email,
+    shipping_address,
+    shipping_method_code,
+    payment_method,
+    customer,
+    voucher_code,
+    key,
+    note,
+    language,
+    after_place,
+    return_url,
+) -> Order:
     try:
         validate_email(email)
     except ValidationError:
@@ -241,12 +325,12 @@ def place_order(
     lines = []
     for line in totals.lines:
         variant = offer.variants[line.key]
-        images = list(variant.product.images.all())
+        snapshot = offer.snapshots.get(line.key)
         lines.append(
             {
-                "variant": variant,
-                "product_name": variant.product.name,
-                "variant_label": variant.label,
+                "variant_id": variant.pk,
+                "product_name": snapshot.product_name if snapshot else variant.product_name,
+                "variant_label": snapshot.label if snapshot else "",
                 "sku": variant.sku,
                 "quantity": line.quantity,
                 "unit_price": line.unit_price,
@@ -254,7 +338,7 @@ def place_order(
                 "discount": line.discount,
                 "tax": line.tax,
                 "total": line.total,
-                "image_url": images[0].image.name if images else "",
+                "image_url": snapshot.image if snapshot else "",
             }
         )
     fields = {
@@ -283,34 +367,31 @@ def place_order(
             else None
         ),
     }
-    try:
-        with transaction.atomic():
-            order = orders.create_order(fields=fields, lines=lines, actor=customer)
-            inventory.allocate_stock(
-                quantities={line.key: line.quantity for line in totals.lines},
-                reference=order.number,
+    with transaction.atomic():
+        order = orders.create_order(
+            fields=fields,
+            lines=lines,
+            actor=customer,
+            confirm_note=_("Cash on delivery: ready to pack.") if gateway.confirms_order else None,
+        )
+        inventory.allocate_stock(
+            quantities={line.key: line.quantity for line in totals.lines},
+            reference=order.number,
+        )
+        if offer.voucher:
+            promotions.redeem_voucher(
+                voucher=offer.voucher,
+                order=order,
+                customer=customer,
+                email=email,
+                amount=totals.discount,
             )
-            if offer.voucher:
-                promotions.redeem_voucher(
-                    voucher=offer.voucher,
-                    order=order,
-                    customer=customer,
-                    email=email,
-                    amount=totals.discount,
-                )
-            payment = payments.create_payment(order=order, gateway_code=gateway.code)
-            if gateway.confirms_order:
-                order = orders.confirm(
-                    order=order, note=_("Cash on delivery: ready to pack."), locked=True
-                )
-            if after_place is not None:
-                after_place(order, payment)
-    except IntegrityError:
-        if key:
-            existing = Order.objects.filter(idempotency_key=key).first()
-            if existing:
-                return existing
-        raise
+        back = return_url(order) if return_url is not None else ""
+        payment = payments.create_payment(
+            order=order, gateway_code=gateway.code, return_url=back, cancel_url=back
+        )
+        if after_place is not None:
+            after_place(order, payment)
     return order
 
 

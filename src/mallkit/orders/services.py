@@ -9,7 +9,7 @@ which also involve the payments app, in orders.processing.
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -53,30 +53,51 @@ def record_event(
     return event
 
 
-def create_order(*, fields: dict, lines: list[dict], actor=None) -> Order:
-    """Insert an order and its lines with a fresh number (call inside a transaction)."""
-    for _ in range(10):
-        try:
-            with transaction.atomic():
-                order = Order.objects.create(number=new_order_number(), **fields)
-                break
-        except IntegrityError:
-            if (
-                fields.get("idempotency_key")
-                and Order.objects.filter(idempotency_key=fields["idempotency_key"]).exists()
-            ):
-                raise
-            continue
-    else:  # pragma: no cover - 32**7 numbers make ten collisions in a row unthinkable
-        raise Conflict("Could not number the order; please try again.")
-    OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in lines])
-    record_event(
-        order=order,
-        type=OrderEvent.Type.PLACED,
-        actor=actor,
-        message=f"Order placed, total {order.total} {order.currency}.",
-        visible_to_customer=True,
-    )
+def create_order(
+    *, fields: dict, lines: list[dict], actor=None, confirm_note: str | None = None
+) -> Order:
+    """Insert an order with a fresh number, its lines and its "placed" event.
+
+    Call inside a transaction. An IntegrityError means the number or the idempotency key is
+    taken; the caller rolls back and retries or replays (the order number has 32**7 values).
+    `confirm_note`: accept the order for packing at once, as `confirm` would (cash on
+    delivery): checked against the transitions table, inserted confirmed, with both events.
+    The lines are left on the order, so `order.lines.all()` reads no rows.
+    """
+    order = Order(number=new_order_number(), **fields)
+    events = [
+        OrderEvent(
+            order=order,
+            type=OrderEvent.Type.PLACED,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+            message=f"Order placed, total {order.total} {order.currency}.",
+            visible_to_customer=True,
+        )
+    ]
+    if confirm_note is not None:
+        rule = transitions.check(order, "confirm")
+        order.status = rule.target
+        order.expires_at = None
+        events.append(
+            OrderEvent(
+                order=order,
+                type=OrderEvent.Type.CONFIRMED,
+                message=confirm_note,
+                visible_to_customer=True,
+            )
+        )
+    order.save(force_insert=True)
+    order_lines = OrderLine.objects.bulk_create([OrderLine(order=order, **line) for line in lines])
+    for event in events:
+        # Two plain inserts cost less than one bulk insert of two rows on PostgreSQL.
+        event.save(force_insert=True)
+        log_order_event(event)
+    # Left as prefetch_related("lines") leaves them (Django's prefetch_one_level does the
+    # same), so order.lines.all() answers the rows just written; filtering still queries.
+    written = order.lines.get_queryset()
+    written._result_cache = order_lines
+    written._prefetch_done = True
+    order._prefetched_objects_cache = {"lines": written}
     return order
 
 

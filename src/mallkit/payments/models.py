@@ -35,6 +35,10 @@ class Payment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    #: Not stored: True on an instance whose start this process has just recorded (a local
+    #: start inside the order's transaction), so starting it again needs no query.
+    started = False
+
     class Meta:
         verbose_name = _("payment")
         verbose_name_plural = _("payments")

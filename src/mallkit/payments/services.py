@@ -50,27 +50,36 @@ def new_reference() -> str:
     return "pay_" + secrets.token_hex(12)
 
 
-def create_payment(*, order, gateway_code: str) -> Payment:
-    """Open a pending payment for the whole order (call inside the order's transaction)."""
-    gateways.get(gateway_code)
-    return Payment.objects.create(
+def create_payment(
+    *, order, gateway_code: str, return_url: str = "", cancel_url: str = ""
+) -> Payment:
+    """Open a pending payment for the whole order (call inside the order's transaction).
+
+    A gateway that starts locally (it only computes its answer, such as cash on delivery's
+    instructions) is started here too, in the same transaction; `payment.started` is then
+    True and start_payment returns it unchanged. Any other is started by start_payment once
+    the order is committed.
+    """
+    gateway = gateways.get(gateway_code)
+    payment = Payment(
         order=order,
         gateway=gateway_code,
         reference=new_reference(),
         amount=order.total,
         currency=order.currency,
     )
-
-
-def start_payment(*, payment: Payment, return_url: str = "", cancel_url: str = "") -> Payment:
-    """Ask the gateway to start collecting the money and store its answer.
-
-    Call after the order is committed. A payment already started is returned unchanged, so a
-    retried request does not start a second collection.
-    """
-    if payment.transactions.filter(kind=PaymentTransaction.Kind.START).exists():
+    if not getattr(gateway, "starts_locally", False):
+        payment.save(force_insert=True)
         return payment
-    gateway = gateways.get(payment.gateway)
+    result = _ask_gateway(gateway, payment, return_url=return_url, cancel_url=cancel_url)
+    payment.provider_reference = result.provider_reference
+    payment.redirect_url = result.redirect_url
+    payment.instructions = result.instructions
+    payment.save(force_insert=True)
+    return _store_start(payment, result)
+
+
+def _ask_gateway(gateway, payment: Payment, *, return_url: str, cancel_url: str) -> GatewayResult:
     order = payment.order
     request = PaymentRequest(
         reference=payment.reference,
@@ -84,10 +93,15 @@ def start_payment(*, payment: Payment, return_url: str = "", cancel_url: str = "
         idempotency_key=f"start-{payment.reference}",
     )
     try:
-        result = gateway.start(payment=request)
+        return gateway.start(payment=request)
     except GatewayError as error:
-        result = GatewayResult(status="failed", message=str(error)[:500])
-    with transaction.atomic():
+        return GatewayResult(status="failed", message=str(error)[:500])
+
+
+def _store_start(payment: Payment, result: GatewayResult) -> Payment:
+    """Record a gateway's answer to starting the payment (the payment row holds it already)."""
+    # Inside the order's transaction (a local start) no savepoint: any error undoes the order.
+    with transaction.atomic(savepoint=False):
         PaymentTransaction.objects.create(
             payment=payment,
             kind=PaymentTransaction.Kind.START,
@@ -98,11 +112,6 @@ def start_payment(*, payment: Payment, return_url: str = "", cancel_url: str = "
             message=result.message[:500],
             raw=result.raw,
         )
-        Payment.objects.filter(pk=payment.pk).update(
-            provider_reference=result.provider_reference or payment.provider_reference,
-            redirect_url=result.redirect_url,
-            instructions=result.instructions,
-        )
         if result.status == "succeeded":
             record_success(
                 payment=payment,
@@ -112,11 +121,32 @@ def start_payment(*, payment: Payment, return_url: str = "", cancel_url: str = "
             )
     if result.status == "succeeded":
         payment.refresh_from_db()
-    else:
-        payment.provider_reference = result.provider_reference or payment.provider_reference
-        payment.redirect_url = result.redirect_url
-        payment.instructions = result.instructions
+    payment.started = True
     return payment
+
+
+def start_payment(*, payment: Payment, return_url: str = "", cancel_url: str = "") -> Payment:
+    """Ask the gateway to start collecting the money and store its answer.
+
+    Call after the order is committed. A payment already started is returned unchanged, so a
+    retried request does not start a second collection.
+    """
+    if getattr(payment, "started", False) or (
+        payment.transactions.filter(kind=PaymentTransaction.Kind.START).exists()
+    ):
+        return payment
+    gateway = gateways.get(payment.gateway)
+    result = _ask_gateway(gateway, payment, return_url=return_url, cancel_url=cancel_url)
+    payment.provider_reference = result.provider_reference or payment.provider_reference
+    payment.redirect_url = result.redirect_url
+    payment.instructions = result.instructions
+    with transaction.atomic():
+        Payment.objects.filter(pk=payment.pk).update(
+            provider_reference=payment.provider_reference,
+            redirect_url=payment.redirect_url,
+            instructions=payment.instructions,
+        )
+        return _store_start(payment, result)
 
 
 def record_success(

@@ -310,7 +310,7 @@ def review(request):
             state,
             NotFound(_("Choose a payment method."), code="unknown_payment_method"),
         )
-    lines = [(offer.variants[line.key], line) for line in offer.totals.lines]
+    lines = [(offer.snapshots[line.key], line) for line in offer.totals.lines]
     return render(
         request,
         "checkout/review.html",

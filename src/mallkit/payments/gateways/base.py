@@ -78,6 +78,9 @@ class PaymentGateway(Protocol):
     confirms_order: bool
     #: Refunds can be sent through the gateway (otherwise staff record them as manual).
     supports_refunds: bool
+    #: start() only computes its answer and calls nothing outside, so the shop may run it
+    #: inside the order's transaction (optional; taken as False when missing).
+    starts_locally: bool
 
     def start(self, *, payment: PaymentRequest) -> GatewayResult: ...
 

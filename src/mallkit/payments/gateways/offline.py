@@ -20,6 +20,8 @@ class OfflineGateway:
     is_online = False
     supports_refunds = False
     confirms_order = False
+    # Instructions are text made from the payment request: nothing to wait for.
+    starts_locally = True
 
     def start(self, *, payment: PaymentRequest) -> GatewayResult:
         return GatewayResult(status="instructions", instructions=self.instructions(payment=payment))
