@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mallkit.catalog.models import Product, Variant
+from mallkit.core.db import update_each
 from mallkit.core.errors import Conflict, NotFound, ValidationFailed
 from mallkit.inventory.selectors import available_by_variant
 
@@ -208,7 +209,9 @@ def _grow_line(*, cart: Cart, variant: Variant, quantity: int, limit: int) -> Ca
 
 
 def _touch(cart: Cart) -> None:
-    Cart.objects.filter(pk=cart.pk).update(updated_at=timezone.now())
+    # Twice per order (adding, then emptying after checkout): a prepared UPDATE costs a
+    # fraction of compiling QuerySet.update().
+    update_each(Cart, fields=("updated_at",), keys=("id",), rows=[(timezone.now(), cart.pk)])
 
 
 def add_to_cart(*, cart: Cart, sku: str, quantity) -> CartLine:
