@@ -57,7 +57,7 @@ def parse(argv: list[str]) -> tuple[str, Config, argparse.Namespace]:
         "--worker-class",
         choices=["sync", "gthread"],
         default=os.environ.get("BENCH_WORKER_CLASS") or None,
-        help="gunicorn worker class (BENCH_WORKER_CLASS; sync for pages, gthread for checkout)",
+        help="gunicorn worker class (BENCH_WORKER_CLASS, default sync as in deploy/)",
     )
     parser.add_argument(
         "--threads",
@@ -76,9 +76,11 @@ def parse(argv: list[str]) -> tuple[str, Config, argparse.Namespace]:
     )
     args = parser.parse_args(argv)
     default_duration = 20 if args.kind == "checkout" else 10
-    # Measured here: cached pages are CPU work and go fastest on sync workers (no thread
-    # switching); a checkout waits on the database about half of its time, which threads fill.
-    worker_class = args.worker_class or ("gthread" if args.kind == "checkout" else "sync")
+    # Sync workers, as deploy/gunicorn.conf.py runs the shop. Measured here: cached pages are
+    # CPU work and go fastest without thread switching; so does a checkout now that it spends
+    # little time waiting on the database (2 sync workers 40 orders/s, 2 x 2 threads 36,
+    # 2 x 4 threads 33, 2 x 8 threads 28).
+    worker_class = args.worker_class or "sync"
     duration = args.duration or _env_int("BENCH_DURATION", default_duration)
     for name, value, low, high in (
         ("--products", args.products, 1, 1_000_000),

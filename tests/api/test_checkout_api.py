@@ -418,11 +418,11 @@ def test_cash_on_delivery_is_started_with_the_order(client, auth, cart):
 def test_ordering_a_cart_stays_within_its_statement_budget(
     client, auth, cart, django_assert_num_queries
 ):
-    # The token (and its first-use time), the cart and its lines, the delivery method, prices,
+    # The token (and its first-use time), the cart's lines, the delivery method, prices,
     # tax rates, the snapshots (cached in a shop; read each time in tests: three), then in one
     # transaction: the order, its lines, two events, stock and its ledger for two lines, the
     # payment started (two rows) and the cart emptied (two statements).
-    with django_assert_num_queries(23):
+    with django_assert_num_queries(22):
         response = checkout(client, auth, key="budget", payment_method="cod")
     assert response.status_code == 201
 

@@ -135,6 +135,23 @@ def test_current_cart_and_item_count_for_members_and_anonymous_shoppers():
     assert selectors.cart_item_count(session=SessionStore()) == 0
 
 
+def test_a_members_cart_items_come_in_one_query(django_assert_num_queries):
+    member, other = UserFactory(), UserFactory()
+    cart = CartFactory(user=member)
+    first = CartLineFactory(cart=cart, variant=sellable_variant(), quantity=2)
+    second = CartLineFactory(cart=cart, variant=sellable_variant(), quantity=5)
+    CartLineFactory(cart=CartFactory(user=other), variant=sellable_variant(), quantity=9)
+
+    with django_assert_num_queries(1):
+        found, items = selectors.member_cart_items(user=member)
+    assert found.pk == cart.pk
+    assert items == {first.variant_id: 2, second.variant_id: 5}
+    # No lines (an empty cart, or none at all): nothing to order.
+    assert selectors.member_cart_items(user=UserFactory()) == (None, {})
+    CartFactory(user=(empty := UserFactory()))
+    assert selectors.member_cart_items(user=empty) == (None, {})
+
+
 def test_cart_items_is_the_basket_checkout_prices():
     cart = CartFactory()
     first = CartLineFactory(cart=cart, variant=sellable_variant(), quantity=2)

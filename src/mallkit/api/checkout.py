@@ -258,10 +258,12 @@ def _shipping_address(request, payload: CheckoutIn) -> dict | None:
 
 
 def _caller_cart(request):
+    """The caller's cart and its {variant id: quantity}."""
     if getattr(request, "api_token", None) is not None:
-        return carts.cart_for_user(user=request.auth)
+        return carts.member_cart_items(user=request.auth)
     # The site's own pages call with the session: the cart they show.
-    return carts.current_cart(user=request.auth, session=request.session)
+    cart = carts.current_cart(user=request.auth, session=request.session)
+    return cart, carts.cart_items(cart=cart)
 
 
 def _short_stock(cart, error: InsufficientStock) -> JsonResponse:
@@ -406,10 +408,10 @@ def place(
 ):
     key = _idempotency_key(idempotency_key)
     address = _shipping_address(request, payload)
-    cart = _caller_cart(request)
+    cart, items = _caller_cart(request)
     try:
         placed = place_and_pay(
-            items=carts.cart_items(cart=cart),
+            items=items,
             cart=cart,
             email=payload.email.strip() or request.auth.email,
             shipping_address=address,

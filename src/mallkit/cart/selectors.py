@@ -107,6 +107,18 @@ def cart_for_user(*, user) -> Cart | None:
     return Cart.objects.filter(user=user).first()
 
 
+def member_cart_items(*, user) -> tuple[Cart | None, dict[int, int]]:
+    """A member's stored cart and its {variant id: quantity}, in one query (what an API order
+    reads). The cart has only its id loaded; None when the member has no lines at all."""
+    rows = list(
+        CartLine.objects.filter(cart__user=user).values_list("cart_id", "variant_id", "quantity")
+    )
+    if not rows:
+        return None, {}
+    cart = Cart.from_db(Cart.objects.db, ["id"], [rows[0][0]])
+    return cart, {variant_id: quantity for _cart_id, variant_id, quantity in rows}
+
+
 def cart_items(*, cart: Cart | None) -> dict[int, int]:
     """{variant id: quantity} of a cart, the basket checkout.services.quote() prices."""
     if cart is None:
