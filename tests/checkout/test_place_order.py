@@ -275,3 +275,36 @@ def test_a_retried_request_racing_itself_creates_one_order():
     assert [e for _, e in outcomes if e] == []
     assert len({order.pk for order, _ in outcomes}) == 1
     assert StockLevel.objects.get(variant=variant).allocated == 1
+
+
+def test_a_taken_order_number_is_drawn_again_and_nothing_is_written_twice(monkeypatch):
+    from mallkit.orders import services as order_services
+
+    variant = buyable_variant(stock=10)
+    first = place({variant.pk: 1})
+    numbers = iter([first.number, "MK-FRESH22"])
+    monkeypatch.setattr(order_services, "new_order_number", lambda: next(numbers))
+
+    second = place({variant.pk: 2}, idempotency_key="retry-after-collision")
+
+    assert second.number == "MK-FRESH22"
+    assert Order.objects.count() == 2
+    assert StockLevel.objects.get(variant=variant).allocated == 3
+    assert Payment.objects.count() == 2
+    assert list(second.events.values_list("type", flat=True)) == [
+        OrderEvent.Type.PLACED,
+        OrderEvent.Type.CONFIRMED,
+    ]
+
+
+def test_a_replay_after_the_cart_was_emptied_answers_the_first_order():
+    variant = buyable_variant(stock=10)
+    customer = UserFactory()
+    first = place({variant.pk: 1}, customer=customer, idempotency_key="emptied")
+
+    # The cart is empty by the time the client retries: the replay is found on the failure.
+    again = place({}, customer=customer, idempotency_key="emptied")
+
+    assert again.pk == first.pk
+    with pytest.raises(services.EmptyCart):
+        place({}, customer=customer, idempotency_key="another-key")
