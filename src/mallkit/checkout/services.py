@@ -250,123 +250,111 @@ def place_order(
     key = scoped_idempotency_key(key=idempotency_key, customer=customer, email=email)
     # A replay is recognised when placing fails (the cart is empty by then, or the key is
     # taken), not by a lookup before every order.
-    for attempt in range(3):
+    try:
         try:
-            return _place(
-                items=items,
-                email=email,
-                shipping_address=shipping_address,
-                shipping_method_code=shipping_method_code,
-                payment_method=payment_method,
-                customer=customer,
-                voucher_code=voucher_code,
-                key=key,
-                note=note,
-                language=language,
-                after_place=after_place,
-                return_url=return_url,
+            validate_email(email)
+        except ValidationError:
+            raise ValidationFailed(
+                _("Enter a valid e-mail address."),
+                errors={"email": [_("Enter a valid e-mail address.")]},
+            ) from None
+        gateway = gateways.get(payment_method)
+        method = ShippingMethod.objects.filter(code=shipping_method_code, is_active=True).first()
+        address = (
+            clean_address(shipping_address)
+            if (method is None or method.needs_address)
+            else (clean_address(shipping_address) if shipping_address else {})
+        )
+        offer = quote(
+            items=items,
+            shipping_method_code=shipping_method_code,
+            voucher_code=voucher_code,
+            address=address or None,
+            customer=customer,
+            email=email,
+            shipping_method=method,
+        )
+        totals = offer.totals
+        if offer.shipping_method is None:
+            raise ValidationFailed(
+                _("Choose a shipping method."),
+                code="invalid_shipping_method",
+                errors={"shipping_method": [_("Choose a shipping method.")]},
             )
-        except (DomainError, IntegrityError) as error:
-            existing = Order.objects.filter(idempotency_key=key).first() if key else None
-            if existing is not None:
-                return existing
-            # Otherwise an IntegrityError is a taken order number (32**7 of them): try again.
-            if isinstance(error, DomainError) or attempt == 2:
-                raise
+
+        lines = []
+        for line in totals.lines:
+            variant = offer.variants[line.key]
+            snapshot = offer.snapshots.get(line.key)
+            lines.append(
+                {
+                    "variant_id": variant.pk,
+                    "product_name": snapshot.product_name if snapshot else variant.product_name,
+                    "variant_label": snapshot.label if snapshot else "",
+                    "sku": variant.sku,
+                    "quantity": line.quantity,
+                    "unit_price": line.unit_price,
+                    "tax_rate": line.tax_rate,
+                    "discount": line.discount,
+                    "tax": line.tax,
+                    "total": line.total,
+                    "image_url": snapshot.image if snapshot else "",
+                }
+            )
+        fields = {
+            "customer": customer,
+            "email": email,
+            "phone": address.get("phone", "") if address else "",
+            "currency": totals.currency,
+            "prices_include_tax": totals.prices_include_tax,
+            "subtotal": totals.subtotal,
+            "discount": totals.discount,
+            "shipping": totals.shipping,
+            "tax": totals.tax,
+            "total": totals.total,
+            "shipping_address": address,
+            "billing_address": address,
+            "shipping_method_code": offer.shipping_method.code,
+            "shipping_method_name": offer.shipping_method.name,
+            "payment_method": gateway.code,
+            "voucher_code": offer.voucher.code if offer.voucher else "",
+            "customer_note": (note or "").strip()[:1000],
+            "language": language or "en",
+            "idempotency_key": key,
+            "expires_at": (
+                timezone.now() + timedelta(minutes=settings.MALLKIT_UNPAID_ORDER_MINUTES)
+                if gateway.is_online
+                else None
+            ),
+        }
+        for attempt in range(3):
+            try:
+                return _write_order(
+                    fields=fields,
+                    lines=lines,
+                    offer=offer,
+                    gateway=gateway,
+                    customer=customer,
+                    after_place=after_place,
+                    return_url=return_url,
+                )
+            except IntegrityError:
+                # A taken order number (32**7 of them) is drawn again; a taken key is a replay.
+                taken = key and Order.objects.filter(idempotency_key=key).exists()
+                if taken or attempt == 2:
+                    raise
+    except (DomainError, IntegrityError):
+        existing = Order.objects.filter(idempotency_key=key).first() if key else None
+        if existing is not None:
+            return existing
+        raise
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _place(
-    *,
-    items,
-    email,
-    shipping_address,
-    shipping_method_code,
-    payment_method,
-    customer,
-    voucher_code,
-    key,
-    note,
-    language,
-    after_place,
-    return_url,
-) -> Order:
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise ValidationFailed(
-            _("Enter a valid e-mail address."),
-            errors={"email": [_("Enter a valid e-mail address.")]},
-        ) from None
-    gateway = gateways.get(payment_method)
-    method = ShippingMethod.objects.filter(code=shipping_method_code, is_active=True).first()
-    address = (
-        clean_address(shipping_address)
-        if (method is None or method.needs_address)
-        else (clean_address(shipping_address) if shipping_address else {})
-    )
-    offer = quote(
-        items=items,
-        shipping_method_code=shipping_method_code,
-        voucher_code=voucher_code,
-        address=address or None,
-        customer=customer,
-        email=email,
-        shipping_method=method,
-    )
+def _write_order(*, fields, lines, offer, gateway, customer, after_place, return_url) -> Order:
+    """The writes of place_order, in one transaction: the order, its stock, its voucher and
+    its payment. An IntegrityError undoes all of them."""
     totals = offer.totals
-    if offer.shipping_method is None:
-        raise ValidationFailed(
-            _("Choose a shipping method."),
-            code="invalid_shipping_method",
-            errors={"shipping_method": [_("Choose a shipping method.")]},
-        )
-
-    lines = []
-    for line in totals.lines:
-        variant = offer.variants[line.key]
-        snapshot = offer.snapshots.get(line.key)
-        lines.append(
-            {
-                "variant_id": variant.pk,
-                "product_name": snapshot.product_name if snapshot else variant.product_name,
-                "variant_label": snapshot.label if snapshot else "",
-                "sku": variant.sku,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "tax_rate": line.tax_rate,
-                "discount": line.discount,
-                "tax": line.tax,
-                "total": line.total,
-                "image_url": snapshot.image if snapshot else "",
-            }
-        )
-    fields = {
-        "customer": customer,
-        "email": email,
-        "phone": address.get("phone", "") if address else "",
-        "currency": totals.currency,
-        "prices_include_tax": totals.prices_include_tax,
-        "subtotal": totals.subtotal,
-        "discount": totals.discount,
-        "shipping": totals.shipping,
-        "tax": totals.tax,
-        "total": totals.total,
-        "shipping_address": address,
-        "billing_address": address,
-        "shipping_method_code": offer.shipping_method.code,
-        "shipping_method_name": offer.shipping_method.name,
-        "payment_method": gateway.code,
-        "voucher_code": offer.voucher.code if offer.voucher else "",
-        "customer_note": (note or "").strip()[:1000],
-        "language": language or "en",
-        "idempotency_key": key,
-        "expires_at": (
-            timezone.now() + timedelta(minutes=settings.MALLKIT_UNPAID_ORDER_MINUTES)
-            if gateway.is_online
-            else None
-        ),
-    }
     with transaction.atomic():
         order = orders.create_order(
             fields=fields,
@@ -383,7 +371,7 @@ def _place(
                 voucher=offer.voucher,
                 order=order,
                 customer=customer,
-                email=email,
+                email=fields["email"],
                 amount=totals.discount,
             )
         back = return_url(order) if return_url is not None else ""
