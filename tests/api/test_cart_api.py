@@ -302,18 +302,18 @@ def test_adding_a_line_uses_a_fixed_number_of_queries(
     send(client, "get", "/api/v1/cart", **auth)  # records the token's use, caches a snapshot
     variant_snapshots(variant_ids=[vase.pk])
 
-    # Token, cart, variant with product and stock, UPDATE of the line (none yet), INSERT,
-    # the cart's timestamp, lines; no transaction, no savepoint.
-    with django_assert_num_queries(7):
+    # Token, cart, variant with product and stock, the line's upsert, the cart's timestamp,
+    # lines; no transaction, no savepoint.
+    with django_assert_num_queries(6):
         assert (
             send(client, "post", "/api/v1/cart/lines", {"sku": vase.sku}, **auth).status_code == 201
         )
     # The same with a snapshot not yet cached: its variant, option values and pictures.
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         assert (
             send(client, "post", "/api/v1/cart/lines", {"sku": lamp.sku}, **auth).status_code == 201
         )
-    # Adding to a line: the UPDATE succeeds and the line is read back instead of inserted.
-    with django_assert_num_queries(7):
+    # Adding to a line: the same upsert adds to it.
+    with django_assert_num_queries(6):
         response = send(client, "post", "/api/v1/cart/lines", {"sku": lamp.sku}, **auth)
     assert [line["quantity"] for line in response.json()["lines"]] == [1, 1, 2]

@@ -420,9 +420,9 @@ def test_ordering_a_cart_stays_within_its_statement_budget(
 ):
     # The token (and its first-use time), the cart's lines, the delivery method, prices,
     # tax rates, the snapshots (cached in a shop; read each time in tests: three), then in one
-    # transaction: the order, its lines, two events, stock and its ledger for two lines, the
-    # payment started (two rows) and the cart emptied (two statements).
-    with django_assert_num_queries(22):
+    # transaction: the order, its lines, its two events, stock and its ledger for two lines,
+    # the payment started (two rows) and the cart emptied (two statements).
+    with django_assert_num_queries(21):
         response = checkout(client, auth, key="budget", payment_method="cod")
     assert response.status_code == 201
 

@@ -3,7 +3,6 @@ from decimal import Decimal
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.db import connection, transaction
-from django.db.models.query import QuerySet
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -180,58 +179,46 @@ def test_add_to_cart_in_autocommit_mode_uses_no_transaction():
     with CaptureQueriesContext(connection) as queries:
         services.add_to_cart(cart=cart, sku=variant.sku, quantity=2)
 
-    # The variant with its product and stock, the UPDATE that finds no line, the INSERT, and
-    # the cart's timestamp (a prepared statement, logged as "1 times: UPDATE ..."): no BEGIN,
-    # SAVEPOINT or COMMIT around them.
+    # The variant with its product and stock, the line's upsert, and the cart's timestamp (a
+    # prepared statement, logged as "1 times: UPDATE ..."): no BEGIN, SAVEPOINT or COMMIT.
     assert [query["sql"].split(" times: ")[-1].split()[0] for query in queries] == [
         "SELECT",
-        "UPDATE",
         "INSERT",
         "UPDATE",
     ]
     assert quantities(cart) == {variant.sku: 2}
 
 
-@pytest.fixture
-def parallel_insert(monkeypatch):
-    """The first UPDATE of a cart line finds nothing, as when a parallel request creates the
-    line right after it: the INSERT that follows then meets the unique constraint."""
-    update = QuerySet.update
-    missed = []
-
-    def first_misses(queryset, **changes):
-        if queryset.model is CartLine and not missed:
-            missed.append(True)
-            return 0
-        return update(queryset, **changes)
-
-    monkeypatch.setattr(QuerySet, "update", first_misses)
-    return missed
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_line_made_by_a_parallel_request_is_added_to_in_autocommit_mode(parallel_insert):
+def test_adding_to_a_line_writes_it_in_one_statement():
     line = CartLineFactory(variant=sellable_variant(stock=10), quantity=2)
 
-    added = services.add_to_cart(cart=line.cart, sku=line.variant.sku, quantity=3)
+    with CaptureQueriesContext(connection) as queries:
+        added = services.add_to_cart(cart=line.cart, sku=line.variant.sku, quantity=3)
 
-    assert parallel_insert == [True]
+    line_writes = [
+        query["sql"]
+        for query in queries.captured_queries
+        if "cart_cartline" in query["sql"] and not query["sql"].startswith("SELECT")
+    ]
+    # An upsert on the unique (cart, variant): a parallel request's new line is added to, not
+    # a failed INSERT.
+    assert len(line_writes) == 1
+    assert "ON CONFLICT" in line_writes[0]
     assert (added.pk, added.quantity) == (line.pk, 5)
     assert CartLine.objects.get().quantity == 5
 
 
-def test_a_line_made_by_a_parallel_request_leaves_the_callers_transaction_usable(
-    parallel_insert,
-):
-    line = CartLineFactory(variant=sellable_variant(stock=10), quantity=2)
+def test_a_full_line_leaves_the_callers_transaction_usable():
+    line = CartLineFactory(variant=sellable_variant(stock=10), quantity=8)
 
     with transaction.atomic():
-        added = services.add_to_cart(cart=line.cart, sku=line.variant.sku, quantity=3)
-        # On PostgreSQL a failed INSERT outside a savepoint would abort the transaction here.
-        assert quantities(line.cart) == {line.variant.sku: 5}
+        with pytest.raises(services.NotEnoughStock):
+            services.add_to_cart(cart=line.cart, sku=line.variant.sku, quantity=3)
+        # On PostgreSQL a failed statement would abort the transaction here.
+        added = services.add_to_cart(cart=line.cart, sku=line.variant.sku, quantity=2)
 
-    assert parallel_insert == [True]
-    assert added.pk == line.pk
+    assert (added.pk, added.quantity) == (line.pk, 10)
+    assert quantities(line.cart) == {line.variant.sku: 10}
 
 
 # Changing and removing ------------------------------------------------------------------------

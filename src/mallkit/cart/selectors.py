@@ -10,16 +10,18 @@ from decimal import Decimal
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import router
 from django.db.models import Prefetch, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mallkit.catalog.models import OptionValue, ProductImage
 from mallkit.catalog.snapshots import VariantSnapshot, variant_snapshots
+from mallkit.core.db import CompiledQuery, loaded
 from mallkit.core.money import ZERO, default_currency, quantize
 
 from .models import Cart, CartLine
-from .services import CART_SESSION_KEY, max_line_quantity
+from .services import CART_SESSION_KEY, max_line_quantity, variant_with_stock
 
 
 @dataclass(frozen=True)
@@ -107,15 +109,22 @@ def cart_for_user(*, user) -> Cart | None:
     return Cart.objects.filter(user=user).first()
 
 
+_MEMBER_LINES = CompiledQuery(
+    CartLine,
+    lambda user_id: CartLine.objects.filter(cart__user_id=user_id).values_list(
+        "cart_id", "variant_id", "quantity"
+    ),
+    ints=("user_id",),
+)
+
+
 def member_cart_items(*, user) -> tuple[Cart | None, dict[int, int]]:
     """A member's stored cart and its {variant id: quantity}, in one query (what an API order
     reads). The cart has only its id loaded; None when the member has no lines at all."""
-    rows = list(
-        CartLine.objects.filter(cart__user=user).values_list("cart_id", "variant_id", "quantity")
-    )
+    rows = _MEMBER_LINES.rows(user_id=user.pk)
     if not rows:
         return None, {}
-    cart = Cart.from_db(Cart.objects.db, ["id"], [rows[0][0]])
+    cart = loaded(Cart, router.db_for_read(Cart), {"id": rows[0][0], "user_id": user.pk})
     return cart, {variant_id: quantity for _cart_id, variant_id, quantity in rows}
 
 
@@ -186,22 +195,50 @@ def cart_lines(*, cart: Cart):
     )
 
 
-def _priced_lines(*, cart: Cart):
-    """The lines of a cart with only what prices, stock and warnings need (one query)."""
-    return (
-        CartLine.objects.filter(cart=cart)
-        .select_related("variant__product", "variant__stock")
-        .only(
+# What prices, stock and warnings need of a cart's lines: read by every API call that
+# answers the cart, so compiled once (core.db.CompiledQuery).
+_PRICED_LINES = CompiledQuery(
+    CartLine,
+    lambda cart_id: (
+        CartLine.objects.filter(cart_id=cart_id)
+        .order_by("created_at", "id")
+        .values_list(
+            "id",
             "quantity",
+            "variant_id",
             "variant__sku",
             "variant__price",
+            "variant__product_id",
             "variant__product__status",
             "variant__product__published_at",
+            "variant__stock__id",
             "variant__stock__on_hand",
             "variant__stock__allocated",
         )
-        .order_by("created_at", "id")
-    )
+    ),
+    ints=("cart_id",),
+)
+
+
+def _priced_lines(*, cart: Cart) -> list[CartLine]:
+    """The lines of a cart with only what prices, stock and warnings need (one query)."""
+    db = router.db_for_read(CartLine)
+    lines = []
+    for row in _PRICED_LINES.rows(cart_id=cart.pk):
+        pk, quantity, variant_id, sku, price, product_id, status, published, *stock = row
+        line = loaded(
+            CartLine,
+            db,
+            {"id": pk, "cart_id": cart.pk, "variant_id": variant_id, "quantity": quantity},
+        )
+        line.variant = variant_with_stock(
+            db,
+            {"id": variant_id, "product_id": product_id, "sku": sku, "price": price},
+            {"id": product_id, "status": status, "published_at": published},
+            dict(zip(("id", "on_hand", "allocated"), stock, strict=True)),
+        )
+        lines.append(line)
+    return lines
 
 
 def cart_summary(*, cart: Cart | None, snapshots: bool = False) -> CartSummary:
@@ -222,7 +259,7 @@ def cart_summary(*, cart: Cart | None, snapshots: bool = False) -> CartSummary:
         return CartSummary(cart=None, lines=[], subtotal=ZERO, item_count=0, currency=currency)
     maximum = max_line_quantity()
     if snapshots:
-        lines = list(_priced_lines(cart=cart))
+        lines = _priced_lines(cart=cart)
         found = variant_snapshots(variant_ids=[line.variant_id for line in lines])
         # A variant missing here was deleted since the lines were read, and its line with it.
         lines = [line for line in lines if line.variant_id in found]

@@ -1,9 +1,8 @@
 """Cart services: adding, changing and removing lines, and merging carts at login.
 
-Quantities are checked in one place (`parse_quantity`). A line grows with one conditional
-UPDATE (`quantity = quantity + n WHERE quantity <= limit - n`), so two requests adding the same
-product at once never lose a unit, and a line created by a parallel request is retried as an
-update instead of failing on the unique constraint.
+Quantities are checked in one place (`parse_quantity`). A line grows with one upsert (INSERT, or
+on the unique cart and variant `quantity = quantity + n` while within the limit), so two
+requests adding the same product at once never lose a unit nor fail on the constraint.
 """
 
 import re
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -21,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from mallkit.catalog.models import Product, Variant
-from mallkit.core.db import update_each
+from mallkit.core.db import CompiledQuery, loaded, update_each
 from mallkit.core.errors import Conflict, NotFound, ValidationFailed
+from mallkit.inventory.models import StockLevel
 from mallkit.inventory.selectors import available_by_variant
 
 from .models import Cart, CartLine
@@ -112,26 +112,55 @@ def parse_quantity(value) -> int:
     return quantity
 
 
+# Variant columns as "the variant, its product, its stock level" (see variant_with_stock).
+VARIANT_COLUMNS = ("id", "product_id", "sku")
+PRODUCT_COLUMNS = ("product_id", "product__name", "product__status", "product__published_at")
+STOCK_COLUMNS = ("stock__id", "stock__on_hand", "stock__allocated")
+_PRODUCT_CACHE = Variant._meta.get_field("product")
+_STOCK_CACHE = Variant._meta.get_field("stock")
+
+
+def variant_with_stock(db: str, variant: dict, product: dict, stock: dict) -> Variant:
+    """A Variant with its product and stock level attached, from columns read in one query:
+    `variant` by Variant attribute, `product` by Product attribute, `stock` by StockLevel
+    attribute (its "id" None: the variant has no stock level). Fields not given are deferred.
+    """
+    found = loaded(Variant, db, variant)
+    _PRODUCT_CACHE.set_cached_value(found, loaded(Product, db, product))
+    level = None
+    if stock.get("id") is not None:
+        level = loaded(StockLevel, db, {**stock, "variant_id": found.pk})
+    _STOCK_CACHE.set_cached_value(found, level)
+    return found
+
+
+# Every add to a cart reads this: compiled once (core.db.CompiledQuery), not per request.
+_VARIANT_BY_SKU = CompiledQuery(
+    Variant,
+    lambda sku: (
+        Variant.objects.filter(sku=sku)
+        # The SKU is unique: no ordering.
+        .order_by()
+        .values_list(*VARIANT_COLUMNS, *PRODUCT_COLUMNS[1:], *STOCK_COLUMNS)
+    ),
+    strs=("sku",),
+)
+
+
 def _sellable_variant(sku) -> Variant:
     """The variant with this SKU if its product can be bought now, with its product's name and
     status and its stock level read in the same query (other fields are deferred)."""
     variant = None
     if isinstance(sku, str) and sku.strip():
-        found = list(
-            Variant.objects.select_related("product", "stock")
-            .only(
-                "sku",
-                "product__name",
-                "product__status",
-                "product__published_at",
-                "stock__on_hand",
-                "stock__allocated",
+        rows = _VARIANT_BY_SKU.rows(sku=sku.strip())
+        if rows:
+            pk, product_id, code, name, status, published_at, level, on_hand, allocated = rows[0]
+            variant = variant_with_stock(
+                router.db_for_read(Variant),
+                {"id": pk, "product_id": product_id, "sku": code},
+                {"id": product_id, "name": name, "status": status, "published_at": published_at},
+                {"id": level, "on_hand": on_hand, "allocated": allocated},
             )
-            .filter(sku=sku.strip())
-            # The SKU is unique: ordering would only cost time to compile.
-            .order_by()
-        )
-        variant = found[0] if found else None
     product = variant.product if variant is not None else None
     if product is not None and product.is_coming_soon:
         raise ProductNotAvailable(
@@ -171,41 +200,61 @@ def _stock_message(*, available: int, in_cart: int = 0) -> str:
     return message
 
 
-def _create_line(**fields) -> CartLine:
-    """Insert a line; raises IntegrityError when a parallel request made it first."""
-    if transaction.get_connection().in_atomic_block:
-        # The failed INSERT would break the caller's transaction: keep it in a savepoint.
-        with transaction.atomic():
-            return CartLine.objects.create(**fields)
-    # In autocommit mode a failed INSERT harms nothing, and a transaction around it would cost
-    # a BEGIN and a COMMIT on every first add of a product.
-    return CartLine.objects.create(**fields)
+_upsert_sql: dict[str, str] = {}
+
+
+def _upsert_statement(connection) -> str:
+    """INSERT a line, or add to the existing one while it stays within a limit; RETURNING the
+    line's id and quantity, or no row when the line would exceed the limit. The same text on
+    SQLite (3.35 and later) and PostgreSQL."""
+    sql = _upsert_sql.get(connection.vendor)
+    if sql is None:
+        quote = connection.ops.quote_name
+        meta = CartLine._meta
+        table = quote(meta.db_table)
+
+        def column(name):
+            return quote(meta.get_field(name).column)
+
+        quantity, updated = column("quantity"), column("updated_at")
+        # Only quoted names from the model's metadata go into the text; values are parameters.
+        sql = _upsert_sql[connection.vendor] = (
+            f"INSERT INTO {table} ({column('created_at')}, {updated}, {column('cart')}, "  # noqa: S608
+            f"{column('variant')}, {quantity}) VALUES (%s, %s, %s, %s, %s) "
+            f"ON CONFLICT ({column('cart')}, {column('variant')}) DO UPDATE SET "
+            f"{quantity} = {table}.{quantity} + excluded.{quantity}, "
+            f"{updated} = excluded.{updated} "
+            f"WHERE {table}.{quantity} + excluded.{quantity} <= %s "
+            f"RETURNING {quote(meta.pk.column)}, {quantity}"
+        )
+    return sql
 
 
 def _grow_line(*, cart: Cart, variant: Variant, quantity: int, limit: int) -> CartLine | None:
     """Add `quantity` units to the cart's line of a variant, creating it if needed.
 
-    Returns None, changing nothing, when the line would then hold more than `limit`.
+    Returns None, changing nothing, when the line would then hold more than `limit`. One
+    statement (an upsert on the line's unique cart and variant), so two requests adding the
+    same product at once never lose a unit nor fail on the constraint.
     """
-    lines = CartLine.objects.filter(cart=cart, variant_id=variant.pk)
-    # Two rounds at most: add to the line; failing that create it; if it exists after all (a
-    # parallel request created it a moment ago, or it is full), add to it once more.
-    for second_round in (False, True):
-        if lines.filter(quantity__lte=limit - quantity).update(
-            quantity=F("quantity") + quantity, updated_at=timezone.now()
-        ):
-            line = lines.get()
-            # The caller already holds the variant and its product; spare it two queries.
-            line.variant = variant
-            return line
-        if quantity > limit or second_round:
-            # The line is there and cannot take this many more.
-            return None
-        try:
-            return _create_line(cart=cart, variant=variant, quantity=quantity)
-        except IntegrityError:
-            continue
-    return None
+    if quantity > limit:
+        return None
+    connection = connections[router.db_for_write(CartLine)]
+    now = CartLine._meta.get_field("updated_at").get_db_prep_save(timezone.now(), connection)
+    params = [now, now, cart.pk, variant.pk, quantity, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(_upsert_statement(connection), params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    line = CartLine.from_db(
+        connection.alias,
+        ["id", "cart_id", "variant_id", "quantity"],
+        [row[0], cart.pk, variant.pk, row[1]],
+    )
+    # The caller already holds the variant and its product; spare it two queries.
+    line.variant = variant
+    return line
 
 
 def _touch(cart: Cart) -> None:
@@ -225,9 +274,8 @@ def add_to_cart(*, cart: Cart, sku: str, quantity) -> CartLine:
     variant = _sellable_variant(sku)
     maximum = max_line_quantity()
     available = _stock_of(variant)
-    # No transaction: the line changes in one statement (a conditional UPDATE, or an INSERT the
-    # unique constraint guards), and the cart's timestamp after it is no invariant worth a
-    # BEGIN and a COMMIT. Called inside a transaction, a failed INSERT still gets a savepoint.
+    # No transaction: the line changes in one statement, and the cart's timestamp after it is
+    # no invariant worth a BEGIN and a COMMIT.
     line = _grow_line(cart=cart, variant=variant, quantity=quantity, limit=min(maximum, available))
     if line is None:
         in_cart = (
@@ -305,10 +353,20 @@ def clear_cart(*, cart: Cart) -> None:
     _touch(cart)
 
 
+_MEMBER_CART = CompiledQuery(
+    Cart, lambda user_id: Cart.objects.filter(user_id=user_id).values_list("id"), ints=("user_id",)
+)
+
+
 def get_or_create_cart(*, user=None, session: SessionBase | None = None) -> Cart:
     """The member's stored cart, or the anonymous cart of this session; made when missing."""
     ensure_cart_enabled()
     if user is not None and user.is_authenticated:
+        found = _MEMBER_CART.rows(user_id=user.pk)
+        if found:
+            # Every API add reads this: the id is all the cart's services need (the rest loads
+            # when read).
+            return Cart.from_db(router.db_for_read(Cart), ["id", "user_id"], [found[0][0], user.pk])
         # get_or_create retries a lookup when a parallel request created the cart first.
         cart, _created = Cart.objects.get_or_create(user=user)
         return cart

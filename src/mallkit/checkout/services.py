@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from mallkit.catalog.models import Product, Variant
 from mallkit.catalog.snapshots import variant_snapshots
+from mallkit.core.db import CompiledQuery
 from mallkit.core.errors import DomainError, ValidationFailed
 from mallkit.core.money import default_currency
 from mallkit.inventory import services as inventory
@@ -101,17 +102,28 @@ class PricedVariant:
     is_purchasable: bool
 
 
+_PRICED_VARIANTS = CompiledQuery(
+    Variant,
+    lambda ids: (
+        Variant.objects.filter(pk__in=ids)
+        .order_by()
+        .values_list(
+            "pk",
+            "product_id",
+            "sku",
+            "price",
+            "product__name",
+            "product__status",
+            "product__published_at",
+        )
+    ),
+    int_lists=("ids",),
+)
+
+
 def _load_variants(items: dict[int, int]) -> dict[int, PricedVariant]:
-    # Plain rows rather than models: this runs for every order and every checkout page.
-    rows = Variant.objects.filter(pk__in=list(items)).values_list(
-        "pk",
-        "product_id",
-        "sku",
-        "price",
-        "product__name",
-        "product__status",
-        "product__published_at",
-    )
+    # Plain rows from a query compiled once: this runs for every order and checkout page.
+    rows = _PRICED_VARIANTS.rows(ids=sorted(items))
     variants = {
         pk: PricedVariant(
             pk=pk,
@@ -166,9 +178,7 @@ def quote(
     if shipping_method_code:
         method = shipping_method
         if method is None or method.code != shipping_method_code:
-            method = ShippingMethod.objects.filter(
-                code=shipping_method_code, is_active=True
-            ).first()
+            method = selectors.active_shipping_method(code=shipping_method_code)
         if method is None:
             raise ValidationFailed(
                 _("Choose a shipping method."),
@@ -259,7 +269,7 @@ def place_order(
                 errors={"email": [_("Enter a valid e-mail address.")]},
             ) from None
         gateway = gateways.get(payment_method)
-        method = ShippingMethod.objects.filter(code=shipping_method_code, is_active=True).first()
+        method = selectors.active_shipping_method(code=shipping_method_code)
         address = (
             clean_address(shipping_address)
             if (method is None or method.needs_address)

@@ -13,7 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from mallkit.core.cache import catalog_changed
-from mallkit.core.db import update_each
+from mallkit.core.db import insert, update_each
 from mallkit.core.errors import Conflict, ValidationFailed
 
 from .models import StockLevel, StockMovement
@@ -198,7 +198,7 @@ def allocate_stock(*, quantities: dict[int, int], reference: str = "", user=None
                     allocated=F("allocated") - movement.allocated_change
                 )
         else:
-            StockMovement.objects.bulk_create(movements)
+            insert(movements)
             if low:
                 # Shoppers now see "Only N left" or "Out of stock"; above the threshold the pages
                 # said "In stock" before and still do, so busy checkouts keep them cached.

@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
+from mallkit.core.db import insert
 from mallkit.core.errors import Conflict, DomainError
 from mallkit.notifications import services as notifications
 from mallkit.orders import services as orders
@@ -69,13 +70,13 @@ def create_payment(
         currency=order.currency,
     )
     if not getattr(gateway, "starts_locally", False):
-        payment.save(force_insert=True)
+        insert([payment])
         return payment
     result = _ask_gateway(gateway, payment, return_url=return_url, cancel_url=cancel_url)
     payment.provider_reference = result.provider_reference
     payment.redirect_url = result.redirect_url
     payment.instructions = result.instructions
-    payment.save(force_insert=True)
+    insert([payment])
     return _store_start(payment, result)
 
 
@@ -102,15 +103,19 @@ def _store_start(payment: Payment, result: GatewayResult) -> Payment:
     """Record a gateway's answer to starting the payment (the payment row holds it already)."""
     # Inside the order's transaction (a local start) no savepoint: any error undoes the order.
     with transaction.atomic(savepoint=False):
-        PaymentTransaction.objects.create(
-            payment=payment,
-            kind=PaymentTransaction.Kind.START,
-            success=result.status != "failed",
-            amount=payment.amount,
-            currency=payment.currency,
-            provider_reference=result.provider_reference,
-            message=result.message[:500],
-            raw=result.raw,
+        insert(
+            [
+                PaymentTransaction(
+                    payment=payment,
+                    kind=PaymentTransaction.Kind.START,
+                    success=result.status != "failed",
+                    amount=payment.amount,
+                    currency=payment.currency,
+                    provider_reference=result.provider_reference,
+                    message=result.message[:500],
+                    raw=result.raw,
+                )
+            ]
         )
         if result.status == "succeeded":
             record_success(
