@@ -111,7 +111,9 @@ class CompiledQuery:
         sql, params, slots, converters = compiled
         params = list(params)
         for position, name, index in slots:
-            params[position] = values[name] if index is None else values[name][index]
+            value = values[name] if index is None else values[name][index]
+            # As the ORM would prepare them; a wrong type fails here, not in the database.
+            params[position] = str(value) if name in self.strs else int(value)
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
