@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.db import IntegrityError, transaction
 from django.test import Client
 from django.urls import reverse
 
@@ -399,3 +400,14 @@ def test_the_operation_is_in_the_openapi_document(client):
         "currency",
         "created_at",
     }
+
+
+def test_the_database_itself_holds_one_open_request_per_order(grace):
+    order = paid_order(grace)
+    RefundRequest.objects.create(order=order, reason="Broken")
+    RefundRequest.objects.create(order=order, reason="Earlier", status="declined")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RefundRequest.objects.create(order=order, reason="A writer that skipped the service")
+
+    assert RefundRequest.objects.filter(order=order, status="open").count() == 1

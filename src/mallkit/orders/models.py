@@ -310,6 +310,14 @@ class RefundRequest(models.Model):
         verbose_name_plural = _("refund requests")
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "order"], name="refundrequest_status_order")]
+        constraints = [
+            # request_refund checks under the order's row lock; this holds for every writer.
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status="open"),
+                name="refundrequest_one_open_per_order",
+            )
+        ]
 
     def __str__(self):
         return f"{self.order_id} {self.status}"
