@@ -1,6 +1,11 @@
+import importlib
 import json
+import pkgutil
 
 import pytest
+from ninja import Schema
+
+import mallkit.api
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +146,26 @@ def test_only_the_docs_assets_are_served(client, name):
 
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+def test_no_two_schemas_share_a_name():
+    """The document names each schema by its class; two classes of one name would show one of
+    them in both places (the public catalogue documented with the back office's variant)."""
+    seen = {}
+    for module_info in pkgutil.iter_modules(mallkit.api.__path__):
+        module = importlib.import_module(f"mallkit.api.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Schema) and value is not Schema:
+                if value.__module__ == module.__name__:
+                    seen.setdefault(value.__name__, set()).add(module.__name__)
+    assert {name: modules for name, modules in seen.items() if len(modules) > 1} == {}
+
+
+def test_the_documented_schemas_are_the_ones_each_operation_uses(schema):
+    components = schema["components"]["schemas"]
+    assert {"is_default_shipping", "is_default_billing"} <= set(
+        components["AddressIn"]["properties"]
+    )
+    assert "in_stock" in components["VariantOut"]["properties"]
+    assert "allocated" in components["StaffVariantOut"]["properties"]
+    assert "is_default_shipping" not in components["ShippingAddressIn"]["properties"]

@@ -112,7 +112,7 @@ class PaymentMethodListOut(Schema):
     count: int
 
 
-class AddressIn(Schema):
+class ShippingAddressIn(Schema):
     full_name: InputStr = Field("", max_length=120)
     phone: InputStr = Field("", max_length=32)
     line1: InputStr = Field("", max_length=120)
@@ -124,7 +124,7 @@ class AddressIn(Schema):
 
 
 class CheckoutIn(Schema):
-    shipping_address: AddressIn | None = Field(
+    shipping_address: ShippingAddressIn | None = Field(
         None, description="The delivery address; or give `shipping_address_id` instead."
     )
     shipping_address_id: int | None = Field(

@@ -128,7 +128,7 @@ def _money(amount):
     return format_amount(amount) if amount is not None else None
 
 
-class VariantOut(Schema):
+class StaffVariantOut(Schema):
     id: int
     sku: str
     options: dict[str, str]
@@ -182,7 +182,7 @@ class VariantOut(Schema):
         return level.low_stock_threshold if level else 5
 
 
-class ImageOut(Schema):
+class StaffImageOut(Schema):
     id: int
     url: str
     alt: str
@@ -209,8 +209,8 @@ class ProductOut(Schema):
     category_ids: list[int]
     price_from: str | None
     currency: str
-    variants: list[VariantOut]
-    images: list[ImageOut]
+    variants: list[StaffVariantOut]
+    images: list[StaffImageOut]
 
     @staticmethod
     def resolve_category_ids(product) -> list[int]:
@@ -286,7 +286,7 @@ def archive_product(request, product_id: int):
 
 @router.post(
     "/products/{product_id}/images",
-    response={201: ImageOut, **error_responses(400, 401, 403, 404, 422)},
+    response={201: StaffImageOut, **error_responses(400, 401, 403, 404, 422)},
     auth=staff("catalog.add_productimage"),
     summary="Add a picture to a product",
     description=(
@@ -309,7 +309,7 @@ def add_image(
 
 @router.patch(
     "/variants/{sku}",
-    response={200: VariantOut, **error_responses(400, 401, 403, 404, 409, 422)},
+    response={200: StaffVariantOut, **error_responses(400, 401, 403, 404, 409, 422)},
     auth=staff(any_of=("catalog.change_variant", "inventory.change_stocklevel")),
     summary="Change a variant's prices or stock",
 )
