@@ -476,6 +476,12 @@ MALLKIT_TAX_RATE = env("MALLKIT_TAX_RATE", "0")  # shop-wide percent, e.g. "8.25
 MALLKIT_PRICES_INCLUDE_TAX = env_bool("MALLKIT_PRICES_INCLUDE_TAX", False)
 MALLKIT_UNPAID_ORDER_MINUTES = int(env("MALLKIT_UNPAID_ORDER_MINUTES", "30"))
 MALLKIT_ORDER_PREFIX = env("MALLKIT_ORDER_PREFIX", "MK")
+# Housekeeping (core/housekeeping.py, run hourly by `manage.py run_worker`): days after which
+# an anonymous cart nobody touched, a finished import's uploaded file and a finished background
+# task's record are deleted. Member carts, orders and import reports are kept.
+MALLKIT_ABANDONED_CART_DAYS = int(env("MALLKIT_ABANDONED_CART_DAYS", "30"))
+MALLKIT_IMPORT_FILE_DAYS = int(env("MALLKIT_IMPORT_FILE_DAYS", "30"))
+MALLKIT_TASK_RESULT_DAYS = int(env("MALLKIT_TASK_RESULT_DAYS", "14"))
 MALLKIT_BANK_DETAILS = env(
     "MALLKIT_BANK_DETAILS",
     "Mallkit Demo Shop · IBAN DE00 1234 5678 9012 3456 78 · BIC DEMODEFFXXX",

@@ -1,4 +1,5 @@
-"""The expiry of unpaid orders as a task, and the worker command that runs it every minute."""
+"""The expiry of unpaid orders as a task, and the worker command that runs it every minute
+(and the housekeeping every hour)."""
 
 import threading
 from datetime import timedelta
@@ -45,20 +46,24 @@ def test_run_worker_in_batch_mode_queues_the_expiry_and_runs_the_queue(settings)
     assert order.status == Order.Status.EXPIRED
     ran = DBTaskResult.objects.get(task_path="mallkit.orders.tasks.expire_unpaid_orders_task")
     assert (ran.status, ran.return_value) == ("SUCCESSFUL", 1)
+    tidied = DBTaskResult.objects.get(task_path="mallkit.core.tasks.tidy_up_task")
+    assert tidied.status == "SUCCESSFUL"
+    assert set(tidied.return_value) == {"abandoned_carts", "import_files", "task_records"}
 
 
-def test_the_clock_queues_the_expiry_again_and_again(monkeypatch):
+def test_the_clock_queues_its_task_again_and_again():
     calls = []
     twice = threading.Event()
 
     class Recorder:
+        name = "recorder"
+
         def enqueue(self):
             calls.append(timezone.now())
             if len(calls) >= 2:
                 twice.set()
 
-    monkeypatch.setattr(run_worker, "expire_unpaid_orders_task", Recorder())
-    clock = run_worker.ExpiryClock(interval=0.01)
+    clock = run_worker.Clock(Recorder(), interval=0.01)
     clock.start()
     try:
         assert twice.wait(5)
@@ -68,19 +73,20 @@ def test_the_clock_queues_the_expiry_again_and_again(monkeypatch):
     assert len(calls) >= 2
 
 
-def test_the_clock_survives_a_failed_enqueue(monkeypatch):
+def test_the_clock_survives_a_failed_enqueue():
     attempts = threading.Event()
     seen = []
 
     class Broken:
+        name = "broken"
+
         def enqueue(self):
             seen.append(1)
             if len(seen) >= 2:
                 attempts.set()
             raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(run_worker, "expire_unpaid_orders_task", Broken())
-    clock = run_worker.ExpiryClock(interval=0.01)
+    clock = run_worker.Clock(Broken(), interval=0.01)
     clock.start()
     try:
         assert attempts.wait(5)

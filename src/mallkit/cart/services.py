@@ -8,6 +8,7 @@ requests adding the same product at once never lose a unit nor fail on the const
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
@@ -452,3 +453,11 @@ def merge_session_cart(*, user, session: SessionBase) -> list[MergeAdjustment]:
         source.delete()
         return []
     return merge_carts(source=source, target=get_or_create_cart(user=user))
+
+
+def delete_abandoned_carts(*, now=None) -> int:
+    """Delete anonymous carts nobody changed for MALLKIT_ABANDONED_CART_DAYS days, with their
+    lines; returns how many. Members' carts are kept whatever their age."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.MALLKIT_ABANDONED_CART_DAYS)
+    _deleted, counts = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff).delete()
+    return counts.get(Cart._meta.label, 0)

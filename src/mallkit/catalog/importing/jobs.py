@@ -2,8 +2,10 @@
 
 import logging
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -60,6 +62,11 @@ def start_real_run(*, job: ImportJob, user=None) -> ImportJob:
         raise Conflict(
             _("Only a dry run that found no errors can be imported for real."),
             code="import_not_checked",
+        )
+    if not job.file:
+        raise Conflict(
+            _("The file of this check is no longer kept; upload it again."),
+            code="import_file_gone",
         )
     with transaction.atomic():
         started = ImportJob.objects.filter(file=job.file.name, dry_run=False).first()
@@ -134,3 +141,31 @@ def job_report(*, job: ImportJob) -> ImportReport:
 def recent_jobs(*, limit: int = 10) -> list[ImportJob]:
     """The latest import jobs, newest first, for the import page."""
     return list(ImportJob.objects.select_related("created_by").order_by("-created_at")[:limit])
+
+
+def forget_old_import_files(*, now=None) -> int:
+    """Delete the uploaded files of imports finished more than MALLKIT_IMPORT_FILE_DAYS days
+    ago, keeping the jobs and their reports; returns how many files went.
+
+    A dry run and its real run share one file: it stays while either may still read it.
+    """
+    cutoff = (now or timezone.now()) - timedelta(days=settings.MALLKIT_IMPORT_FILE_DAYS)
+    finished = {ImportJob.Status.DONE, ImportJob.Status.FAILED}
+    old = set(
+        ImportJob.objects.filter(status__in=finished, finished_at__lt=cutoff)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
+    in_use = set(
+        ImportJob.objects.filter(file__in=old)
+        .exclude(status__in=finished, finished_at__lt=cutoff)
+        .values_list("file", flat=True)
+    )
+    storage = ImportJob._meta.get_field("file").storage
+    forgotten = 0
+    for name in sorted(old - in_use):
+        # The rows first: a job never points at a file that is gone.
+        ImportJob.objects.filter(file=name).update(file="")
+        storage.delete(name)
+        forgotten += 1
+    return forgotten

@@ -1,9 +1,11 @@
-"""`manage.py run_worker`: the background worker, plus the periodic expiry of unpaid orders.
+"""`manage.py run_worker`: the background worker, plus the shop's periodic work.
 
-It is django-tasks-db's `db_worker` (same options, same loop) with one addition: every
+It is django-tasks-db's `db_worker` (same options, same loop) with two clocks: every
 `--expiry-interval` seconds it queues orders.tasks.expire_unpaid_orders_task, so unpaid online
-orders give their stock back without a separate scheduler. With `--batch` it queues the expiry
-once and runs everything queued, then exits (handy from cron).
+orders give their stock back, and every `--housekeeping-interval` seconds
+core.tasks.tidy_up_task (old anonymous carts, import files, sessions and task records), without
+a separate scheduler. With `--batch` it queues both once and runs everything queued, then exits
+(handy from cron).
 """
 
 import logging
@@ -14,32 +16,33 @@ from django.db import close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands import db_worker
 
+from mallkit.core.tasks import tidy_up_task
 from mallkit.orders.tasks import expire_unpaid_orders_task
 
 logger = logging.getLogger(__name__)
 
 
-class ExpiryClock(threading.Thread):
-    """Queue the expiry task now and then every `interval` seconds, until the process ends."""
+class Clock(threading.Thread):
+    """Queue a task now and then every `interval` seconds, until the process ends."""
 
-    def __init__(self, interval: float):
-        super().__init__(name="mallkit-expiry-clock", daemon=True)
-        self.interval = interval
+    def __init__(self, task, interval: float):
+        super().__init__(name=f"mallkit-clock-{task.name}", daemon=True)
+        self.task, self.interval = task, interval
         self.stopped = threading.Event()
 
     def run(self):
         while not self.stopped.is_set():
             try:
-                expire_unpaid_orders_task.enqueue()
+                self.task.enqueue()
             except Exception:  # a database hiccup must not stop the clock
-                logger.exception("Could not queue the expiry of unpaid orders.")
+                logger.exception("Could not queue %s.", self.task.name)
             finally:
                 close_old_connections()
             self.stopped.wait(self.interval)
 
 
 class Command(db_worker.Command):
-    help = "Run the background worker and expire unpaid orders periodically."
+    help = "Run the background worker, expire unpaid orders and tidy up periodically."
 
     def add_arguments(self, parser):
         super().add_arguments(parser)
@@ -49,12 +52,20 @@ class Command(db_worker.Command):
             default=60,
             help="Seconds between runs of the expiry of unpaid orders (default: %(default)r).",
         )
+        parser.add_argument(
+            "--housekeeping-interval",
+            type=db_worker.valid_interval,
+            default=3600,
+            help="Seconds between runs of the housekeeping (default: %(default)r).",
+        )
 
-    def handle(self, *args, expiry_interval: float, **options):
+    def handle(self, *args, expiry_interval: float, housekeeping_interval: float, **options):
         if options["batch"]:
             expire_unpaid_orders_task.enqueue()
-        # Under the autoreloader the parent process only watches files; the clock belongs in
-        # the child that runs the worker, or it would be started twice.
+            tidy_up_task.enqueue()
+        # Under the autoreloader the parent process only watches files; the clocks belong in
+        # the child that runs the worker, or they would be started twice.
         elif not options["reload"] or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
-            ExpiryClock(expiry_interval).start()
+            Clock(expire_unpaid_orders_task, expiry_interval).start()
+            Clock(tidy_up_task, housekeeping_interval).start()
         return super().handle(*args, **options)
