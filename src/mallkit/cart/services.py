@@ -113,10 +113,6 @@ def parse_quantity(value) -> int:
     return quantity
 
 
-# Variant columns as "the variant, its product, its stock level" (see variant_with_stock).
-VARIANT_COLUMNS = ("id", "product_id", "sku")
-PRODUCT_COLUMNS = ("product_id", "product__name", "product__status", "product__published_at")
-STOCK_COLUMNS = ("stock__id", "stock__on_hand", "stock__allocated")
 _PRODUCT_CACHE = Variant._meta.get_field("product")
 _STOCK_CACHE = Variant._meta.get_field("stock")
 
@@ -142,7 +138,17 @@ _VARIANT_BY_SKU = CompiledQuery(
         Variant.objects.filter(sku=sku)
         # The SKU is unique: no ordering.
         .order_by()
-        .values_list(*VARIANT_COLUMNS, *PRODUCT_COLUMNS[1:], *STOCK_COLUMNS)
+        .values_list(
+            "id",
+            "product_id",
+            "sku",
+            "product__name",
+            "product__status",
+            "product__published_at",
+            "stock__id",
+            "stock__on_hand",
+            "stock__allocated",
+        )
     ),
     strs=("sku",),
 )
