@@ -33,6 +33,7 @@ def comparable(response, *emails) -> str:
     return text
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_sign_up_signs_in_and_hashes_with_argon2(client):
     response = client.post(
         "/account/signup/",

@@ -313,6 +313,7 @@ def test_update_profile_refuses_invalid_values(changes, field):
     assert (user.full_name, user.phone, user.preferred_language) == ("Old", "", "en")
 
 
+@pytest.mark.usefixtures("production_password_hashers")
 def test_register_creates_a_member_with_an_argon2_hash():
     user = services.register(email=" New.Member@Example.com ", password="a long unusual phrase")
     assert user.email == "new.member@example.com"

@@ -22,7 +22,9 @@ from mallkit.catalog.selectors import ProductFilters, home_sections, list_produc
 from mallkit.inventory.models import StockLevel, StockMovement
 from tests.demo.counts import table_counts
 
-pytestmark = pytest.mark.django_db
+# The demo shop is seeded once per worker that runs a test of this module: with `--dist loadgroup`
+# (make test) they all run in one worker.
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("demo_shop")]
 
 
 @pytest.fixture(scope="module")
