@@ -1,8 +1,13 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
 def _sync_roles(sender, **kwargs):
+    # post_migrate comes once per app with models, each after that app's permissions were
+    # made: the roles need every app's, so they are synced once, after the last app.
+    with_models = [config for config in apps.get_app_configs() if config.models_module]
+    if with_models and sender is not with_models[-1]:
+        return
     from django.contrib.auth.models import Group, Permission
 
     from .roles import sync_roles
