@@ -86,9 +86,9 @@ def test_values_of_one_option_add_up_and_other_options_narrow(client, shirts):
     assert counts(response) == {
         "in_stock": 1,
         # A colour's count keeps the size filter but not the colour one, so a shopper sees what
-        # ticking it would add. Options match per product: Oxford has a blue and an M variant.
+        # ticking it would add. Options match per variant: Oxford's blue is an L, not an M.
         "colour=red": 1,
-        "colour=blue": 2,
+        "colour=blue": 1,
         "colour=green": 0,
         "size=s": 0,
         "size=m": 2,
@@ -99,11 +99,23 @@ def test_values_of_one_option_add_up_and_other_options_narrow(client, shirts):
     assert '<input type="checkbox" name="colour" value="green" disabled>' in html
 
 
+def test_options_match_one_variant_not_the_product_as_a_whole(client, shirts):
+    # Oxford comes in red M and blue L: it has no blue M to sell.
+    response = listing(client, shirts, {"colour": "blue", "size": "m"})
+
+    assert names(response) == ["Linen"]
+    assert counts(response)["colour=red"] == 1  # Oxford's red M
+    assert counts(response)["size=l"] == 1  # Oxford's blue L
+
+
 def test_in_stock_only(client, shirts):
     response = listing(client, shirts, {"in_stock": "1"})
 
     assert names(response) == ["Denim", "Flannel", "Oxford"]
-    assert counts(response)["colour=blue"] == 1
+    # Oxford is in stock in red only, and Linen's blue is sold out: no blue is in stock.
+    assert counts(response)["colour=blue"] == 0
+    assert counts(response)["colour=red"] == 2
+    assert names(listing(client, shirts, {"in_stock": "1", "colour": "blue"})) == []
     assert '<input type="checkbox" name="in_stock" value="1" checked>' in response.content.decode()
 
 

@@ -92,7 +92,11 @@ class ProductQuery(PageParams):
     option: list[InputStr] = Field(
         default_factory=list,
         max_length=MAX_OPTION_FILTERS,
-        description="Option filters as option-slug:value-slug, e.g. colour:red; repeatable.",
+        description=(
+            "Option filters as option-slug:value-slug, e.g. colour:red; repeatable. Values of one "
+            "option add up; different options must meet in one variant (colour:red and size:m: "
+            "a red M)."
+        ),
     )
 
     @field_validator("min_price", "max_price", mode="before")

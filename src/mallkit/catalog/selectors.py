@@ -7,7 +7,7 @@ or of variants: related rows come through select_related / prefetch_related.
 import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -152,14 +152,28 @@ class ProductFilters:
     sort: str = ""
 
 
-def _option_filter(option_slug: str, value_slugs: list[str]):
-    return Exists(
-        Variant.objects.filter(
-            product=OuterRef("pk"),
-            option_values__option__slug=option_slug,
-            option_values__slug__in=value_slugs,
+def _chosen_variants(filters: ProductFilters, *, skip_option=None, skip_stock=False):
+    """Variants with every chosen option value, and in stock when asked: "Red" and "M" mean a
+    red M, not a red S beside a blue M. None when no option is chosen."""
+    chosen = {
+        slug: values for slug, values in filters.options.items() if slug != skip_option and values
+    }
+    if not chosen:
+        return None
+    variants = Variant.objects.all()
+    for option_slug, value_slugs in chosen.items():
+        variants = variants.filter(
+            Exists(
+                Variant.option_values.through.objects.filter(
+                    variant_id=OuterRef("pk"),
+                    optionvalue__option__slug=option_slug,
+                    optionvalue__slug__in=value_slugs,
+                )
+            )
         )
-    )
+    if filters.in_stock and not skip_stock:
+        variants = variants.filter(stock.in_stock_for_variant())
+    return variants
 
 
 def filter_products(
@@ -181,11 +195,12 @@ def filter_products(
         queryset = queryset.filter(price_from__gte=filters.min_price)
     if filters.max_price is not None:
         queryset = queryset.filter(price_from__lte=filters.max_price)
-    if filters.in_stock and not skip_stock:
+    variants = _chosen_variants(filters, skip_option=skip_option, skip_stock=skip_stock)
+    if variants is not None:
+        # One variant must have all the chosen values (and the stock, when asked).
+        queryset = queryset.filter(Exists(variants.filter(product=OuterRef("pk"))))
+    elif filters.in_stock and not skip_stock:
         queryset = queryset.filter(stock.in_stock_for_product())
-    for option_slug, value_slugs in filters.options.items():
-        if option_slug != skip_option and value_slugs:
-            queryset = queryset.filter(_option_filter(option_slug, value_slugs))
     return queryset
 
 
@@ -209,10 +224,9 @@ class Facet:
 
 
 def facets(filters: ProductFilters) -> dict:
-    """Counts for each filter choice given the other filters (one query per option)."""
-    in_stock_count = (
-        filter_products(filters, skip_stock=True).filter(stock.in_stock_for_product()).count()
-    )
+    """Counts for each filter choice given the other filters (one query per option): how many
+    products a choice would list, with a variant that has it and the other chosen values."""
+    in_stock_count = filter_products(replace(filters, in_stock=True)).count()
     option_facets = []
     value_rows = (
         OptionValue.objects.filter(
@@ -228,8 +242,16 @@ def facets(filters: ProductFilters) -> dict:
         by_option[value.option].append(value)
     for option in sorted(by_option, key=lambda o: (o.position, o.name)):
         scoped = filter_products(filters, skip_option=option.slug)
+        variants = _chosen_variants(filters, skip_option=option.slug)
+        if variants is None:
+            variants = Variant.objects.all()
+            if filters.in_stock:
+                variants = variants.filter(stock.in_stock_for_variant())
         counts = dict(
-            OptionValue.objects.filter(option=option, variants__product__in=scoped.values("id"))
+            OptionValue.objects.filter(
+                option=option,
+                variants__in=variants.filter(product__in=scoped.values("id")).values("id"),
+            )
             .annotate(n=Count("variants__product", distinct=True))
             .values_list("id", "n")
         )
