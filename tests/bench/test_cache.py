@@ -4,6 +4,7 @@ nothing personal is ever stored or shown to someone else."""
 import re
 
 import pytest
+from django import forms
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -340,3 +341,23 @@ def test_a_lists_count_is_shared_by_its_pages_and_orders(client, teapot):
     page_cache.catalog_changed()
     html = member.get("/categories/teaware/?sort=price").content.decode()
     assert "Stoneware Teapot" in html and "Celadon Teapot" in html
+
+
+def test_a_change_in_the_django_admin_shows_on_the_next_anonymous_view(client, teapot):
+    shelf = teapot.categories.get()
+    assert "Teaware" in Client().get("/categories/teaware/").content.decode()  # now cached
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = f"/admin/catalog/category/{shelf.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    # The form as the page shows it (pictures left as they are), with a new name.
+    data = {
+        name: "" if form[name].value() is None else form[name].value()
+        for name, field in form.fields.items()
+        if not isinstance(field, forms.FileField)
+    }
+    data["name"] = "Tea Things"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert "Tea Things" in Client().get("/categories/teaware/").content.decode()

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from mallkit.catalog.admin import ChangesCatalog
+
 from .models import StockLevel, StockMovement
 
 
 @admin.register(StockLevel)
-class StockLevelAdmin(admin.ModelAdmin):
+class StockLevelAdmin(ChangesCatalog, admin.ModelAdmin):
     list_display = ["variant", "on_hand", "allocated", "low_stock_threshold", "updated_at"]
     search_fields = ["variant__sku", "variant__product__name"]
     list_select_related = ["variant__product"]
