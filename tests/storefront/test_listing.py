@@ -261,3 +261,17 @@ def test_bad_input_never_breaks_the_page(client, shirts, query):
 
     assert response.status_code == 200
     assert "<script>" not in response.content.decode().split("<main")[1]
+
+
+def test_a_card_of_a_filtered_list_opens_its_product_with_the_chosen_options(client, shirts):
+    response = listing(client, shirts, {"colour": "red", "size": "m"})
+
+    html = response.content.decode()
+    assert names(response) == ["Oxford"]
+    oxford = response.context["products"][0]
+    assert f'href="{oxford.get_absolute_url()}?colour=red&amp;size=m"' in html
+    page = client.get(f"{oxford.get_absolute_url()}?colour=red&size=m")
+    assert page.context["variant"].label == "Red / M"
+    # Two colours ticked pick none on the product page.
+    html = listing(client, shirts, {"colour": ["red", "blue"], "size": "m"}).content.decode()
+    assert f'href="{oxford.get_absolute_url()}?size=m"' in html

@@ -5,6 +5,8 @@ visitors share one rendering per address and language until the catalogue change
 own CSRF token put into its forms (see mallkit.core.cache).
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -107,6 +109,12 @@ def listing(form: ListingForm, filters: selectors.ProductFilters) -> dict:
         "page_range": paginator.get_elided_page_range(page.number, on_each_side=1, on_ends=1),
         "facets": facets,
         "chips": form.chips(facets),
+        # A card opens its product with the chosen options picked (one value per option).
+        "card_query": urlencode(
+            sorted(
+                (slug, values[0]) for slug, values in filters.options.items() if len(values) == 1
+            )
+        ),
     }
 
 

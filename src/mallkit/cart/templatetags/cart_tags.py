@@ -24,6 +24,8 @@ def card_add_to_cart(context, product):
         "product": product,
         "next": request.get_full_path() if request is not None else "",
         "csrf_token": context.get("csrf_token"),
+        # A filtered list's chosen options, which the product page then picks.
+        "card_query": context.get("card_query", ""),
     }
 
 

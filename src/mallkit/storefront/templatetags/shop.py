@@ -76,6 +76,8 @@ def product_card(context, product, heading="h3"):
         "badges": badges,
         "show_prices": show_prices,
         "heading": heading,
+        # A filtered list's chosen options (views.listing), which the product page then picks.
+        "card_query": context.get("card_query", ""),
     }
 
 
