@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from ninja import Field, File, Form, Router, Schema, Status, UploadedFile
 from pydantic import ConfigDict
 
-from mallkit.catalog import images, selectors, services
+from mallkit.catalog import images, services, staff_selectors
 from mallkit.catalog.models import Product
 from mallkit.core.errors import NotFound, PermissionDenied
 from mallkit.core.money import default_currency, format_amount
@@ -237,7 +237,7 @@ class ProductOut(Schema):
 
 
 def _product(product_id: int) -> Product:
-    product = selectors.staff_product(product_id=product_id)
+    product = staff_selectors.staff_product(product_id=product_id)
     if product is None:
         raise NotFound("There is no product with this id.")
     return product
@@ -321,8 +321,8 @@ def update_variant(request, sku: str, payload: VariantPatch):
     if STOCK_FIELDS & changes.keys():
         needed.append("inventory.change_stocklevel")
     _check(request.auth, needed)
-    variant = selectors.variant_by_sku(sku=sku)
+    variant = staff_selectors.variant_by_sku(sku=sku)
     if variant is None:
         raise NotFound("There is no variant with this SKU.")
     services.update_variant(variant=variant, changes=changes, user=request.auth)
-    return selectors.staff_variant(variant_id=variant.pk)
+    return staff_selectors.staff_variant(variant_id=variant.pk)

@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from mallkit.catalog import importing, sheets
-from mallkit.catalog import selectors as catalog
+from mallkit.catalog import importing, sheets, staff_selectors
 from mallkit.catalog.models import ImportJob
 from mallkit.core.errors import DomainError
 
@@ -106,7 +105,7 @@ def _products(request):
     """The products the product list shows for the same filters, or None for every product."""
     if not any(request.GET.get(name) for name in FILTERS):
         return None
-    return catalog.staff_products(ProductFilterForm(request.GET).filters())
+    return staff_selectors.staff_products(ProductFilterForm(request.GET).filters())
 
 
 def _filename(stem: str, extension: str) -> str:

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from mallkit.catalog import selectors as catalog_selectors
+from mallkit.catalog import staff_selectors
 
 from .common import ACCEPTED_PICTURES, NUMBER_INPUT, category_choices
 
@@ -41,7 +41,7 @@ class CategoryForm(forms.Form):
         if category is not None:
             excluded = {
                 category.pk,
-                *catalog_selectors.staff_category_descendants(category=category),
+                *staff_selectors.staff_category_descendants(category=category),
             }
         self.fields["parent"].choices = category_choices(
             blank=_("— None (top level) —"), exclude_ids=excluded

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from mallkit.catalog import selectors as catalog_selectors
+from mallkit.catalog import staff_selectors
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -14,7 +14,7 @@ ACCEPTED_PICTURES = "image/jpeg,image/png,image/webp,image/gif"
 def category_choices(*, blank: str | None = None, exclude_ids=()) -> list[tuple[str, str]]:
     """Categories as choices in tree order, indented by depth (one query)."""
     choices = [("", blank)] if blank is not None else []
-    for category in catalog_selectors.staff_category_tree():
+    for category in staff_selectors.staff_category_tree():
         if category.pk not in exclude_ids:
             choices.append((str(category.pk), "\u2003" * category.depth + category.name))
     return choices

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from mallkit.catalog import selectors as catalog_selectors
+from mallkit.catalog import staff_selectors
 from mallkit.catalog.models import Product
 
 from .common import AMOUNT_INPUT, DATE_INPUT, DATETIME_INPUT, NUMBER_INPUT, category_choices
@@ -37,12 +37,12 @@ class ProductFilterForm(forms.Form):
         self.fields["category"].choices = category_choices(blank=_("Any category"))
         self.fields["q"].widget.attrs["placeholder"] = _("Name or SKU")
 
-    def filters(self) -> catalog_selectors.StaffProductFilters:
+    def filters(self) -> staff_selectors.StaffProductFilters:
         data = self.cleaned_data if self.is_valid() else {}
         category = None
         if data.get("category"):
-            category = catalog_selectors.staff_category(category_id=int(data["category"]))
-        return catalog_selectors.StaffProductFilters(
+            category = staff_selectors.staff_category(category_id=int(data["category"]))
+        return staff_selectors.StaffProductFilters(
             q=data.get("q", ""),
             category=category,
             status=data.get("status", ""),

@@ -6,8 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallkit.catalog import selectors as catalog
-from mallkit.catalog import services
+from mallkit.catalog import services, staff_selectors
 from mallkit.core.errors import DomainError, ValidationFailed
 
 from ..access import can, staff_required
@@ -15,7 +14,7 @@ from ..forms import CategoryForm, show_service_errors
 
 
 def _category_or_404(pk):
-    category = catalog.staff_category(category_id=pk)
+    category = staff_selectors.staff_category(category_id=pk)
     if category is None:
         raise Http404
     return category
@@ -27,7 +26,7 @@ def category_list(request):
         request,
         "backoffice/categories/list.html",
         {
-            "categories": catalog.staff_category_tree(),
+            "categories": staff_selectors.staff_category_tree(),
             "can_add": can(request.user, "catalog.add_category"),
             "can_change": can(request.user, "catalog.change_category"),
             "can_delete": can(request.user, "catalog.delete_category"),

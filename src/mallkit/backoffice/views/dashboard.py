@@ -3,7 +3,7 @@ the role may use. Everything is drawn on the server; the chart is SVG."""
 
 from django.shortcuts import render
 
-from mallkit.catalog import selectors as catalog
+from mallkit.catalog import staff_selectors
 from mallkit.core.money import default_currency
 from mallkit.inventory import selectors as inventory
 from mallkit.orders import report_selectors as reports
@@ -33,7 +33,7 @@ def dashboard(request):
             top_products=reports.top_products(days=30),
         )
     if can(user, "catalog.view_product"):
-        context["status_counts"] = catalog.product_status_counts()
+        context["status_counts"] = staff_selectors.product_status_counts()
     if can(user, "inventory.view_stocklevel"):
         context["low_stock_count"] = inventory.low_stock_count()
         if can(user, "catalog.view_product"):

@@ -7,8 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from mallkit.catalog import images
-from mallkit.catalog import selectors as catalog
+from mallkit.catalog import images, staff_selectors
 from mallkit.catalog.models import ProductImage
 from mallkit.core.errors import ValidationFailed
 
@@ -21,14 +20,14 @@ def _wants_json(request) -> bool:
 
 
 def _product_or_404(pk):
-    product = catalog.staff_product(product_id=pk)
+    product = staff_selectors.staff_product(product_id=pk)
     if product is None:
         raise Http404
     return product
 
 
 def _image_or_404(pk) -> ProductImage:
-    image = catalog.staff_picture(picture_id=pk)
+    image = staff_selectors.staff_picture(picture_id=pk)
     if image is None:
         raise Http404
     return image

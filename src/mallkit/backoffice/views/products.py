@@ -9,8 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from mallkit.catalog import selectors as catalog
-from mallkit.catalog import services
+from mallkit.catalog import services, staff_selectors
 from mallkit.catalog.models import Product
 from mallkit.core.errors import ValidationFailed
 
@@ -42,7 +41,7 @@ STATUS_ACTIONS = {
 @staff_required("catalog.view_product")
 def product_list(request):
     filter_form = ProductFilterForm(request.GET or None)
-    products = catalog.staff_products(filter_form.filters())
+    products = staff_selectors.staff_products(filter_form.filters())
     page_obj = Paginator(products, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -145,11 +144,13 @@ def _product_form(request, product: Product | None, *, can_save: bool):
             generator = VariantGeneratorForm(request.POST, prefix=GENERATOR)
             if generator.is_valid():
                 data = generator.cleaned_data
-                prefix = data["sku_prefix"] or catalog.suggest_sku_prefix(
+                prefix = data["sku_prefix"] or staff_selectors.suggest_sku_prefix(
                     name=request.POST.get("name", "")
                 )
                 try:
-                    grid = catalog.variant_combinations(options=data["options"], sku_prefix=prefix)
+                    grid = staff_selectors.variant_combinations(
+                        options=data["options"], sku_prefix=prefix
+                    )
                 except ValidationFailed as error:
                     generator.add_error("options", error.message)
                     grid = []
@@ -215,7 +216,7 @@ def _product_form(request, product: Product | None, *, can_save: bool):
         }
         for row in formset.forms:
             row.stock_level = levels.get(str(row["id"].value() or ""))
-        context["history"] = catalog.product_history(product_id=product.pk, per_page=10)
+        context["history"] = staff_selectors.product_history(product_id=product.pk, per_page=10)
     return render(request, "backoffice/products/form.html", context, status=400 if failed else 200)
 
 
@@ -229,7 +230,7 @@ def product_create(request):
     post=[*EDIT_PERMISSIONS, "catalog.add_variant", "catalog.delete_variant"],
 )
 def product_edit(request, pk):
-    product = catalog.staff_product(product_id=pk)
+    product = staff_selectors.staff_product(product_id=pk)
     if product is None:
         raise Http404
     can_save = can(request.user, *EDIT_PERMISSIONS, "catalog.add_variant", "catalog.delete_variant")
@@ -238,14 +239,14 @@ def product_edit(request, pk):
 
 @staff_required("catalog.view_product")
 def product_history(request, pk):
-    product = catalog.staff_product(product_id=pk)
+    product = staff_selectors.staff_product(product_id=pk)
     if product is None:
         raise Http404
     try:
         page = int(request.GET.get("page", 1))
     except ValueError:
         page = 1
-    history = catalog.product_history(product_id=pk, page=page, per_page=25)
+    history = staff_selectors.product_history(product_id=pk, page=page, per_page=25)
     return render(
         request,
         "backoffice/products/history.html",

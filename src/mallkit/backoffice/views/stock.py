@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from mallkit.catalog import selectors as catalog
+from mallkit.catalog import staff_selectors
 from mallkit.core.errors import DomainError
 from mallkit.inventory import selectors as inventory
 from mallkit.inventory import services
@@ -54,7 +54,7 @@ def _stock_page(request, product, *, bound=None, status=200):
 
 @staff_required("inventory.view_stocklevel", "catalog.view_product")
 def product_stock(request, pk):
-    product = catalog.staff_product(product_id=pk)
+    product = staff_selectors.staff_product(product_id=pk)
     if product is None:
         raise Http404
     return _stock_page(request, product)
@@ -62,7 +62,7 @@ def product_stock(request, pk):
 
 def _change_stock(request, variant_pk, name, form_class, change):
     """Check a stock form of one variant and apply it; errors go back next to the fields."""
-    variant = catalog.staff_variant(variant_id=variant_pk)
+    variant = staff_selectors.staff_variant(variant_id=variant_pk)
     if variant is None:
         raise Http404
     form = form_class(request.POST, prefix=f"{name}-{variant.pk}")
@@ -75,7 +75,7 @@ def _change_stock(request, variant_pk, name, form_class, change):
             messages.success(request, message)
             url = reverse("backoffice:product_stock", args=[variant.product_id])
             return redirect(f"{url}#v{variant.pk}")
-    product = catalog.staff_product(product_id=variant.product_id)
+    product = staff_selectors.staff_product(product_id=variant.product_id)
     return _stock_page(request, product, bound=(variant.pk, name, form), status=400)
 
 
