@@ -96,18 +96,24 @@ def category_by_slug(*, slug: str) -> Category | None:
     return categories.filter(slug=slug, is_active=True).first()
 
 
-def category_descendant_ids(*, category: Category) -> list[int]:
-    """The ids of a category and all categories below it (one query)."""
+def descendants(categories, *, start: list[int]) -> list[int]:
+    """The ids in `start` and of every category below them among `categories` (a QuerySet of
+    Category; one query)."""
     children = defaultdict(list)
-    for pk, parent_id in Category.objects.filter(is_active=True).values_list("id", "parent_id"):
+    for pk, parent_id in categories.values_list("id", "parent_id"):
         children[parent_id].append(pk)
-    found, stack = [], [category.pk]
+    found, stack = [], list(start)
     while stack:
         pk = stack.pop()
         if pk not in found:
             found.append(pk)
             stack.extend(children.get(pk, []))
     return found
+
+
+def category_descendant_ids(*, category: Category) -> list[int]:
+    """The ids of a category and all categories below it (one query)."""
+    return descendants(Category.objects.filter(is_active=True), start=[category.pk])
 
 
 def home_sections(*, limit: int = 8) -> dict:

@@ -20,6 +20,7 @@ from mallkit.core.errors import ValidationFailed
 from mallkit.inventory import selectors as stock
 
 from .models import Category, OptionValue, PriceChange, Product, ProductImage, Variant
+from .selectors import descendants
 
 STAFF_SORTS = {
     "-updated": ["-updated_at", "-id"],
@@ -225,16 +226,7 @@ def staff_category_tree() -> list[Category]:
 
 def staff_category_descendants(*, category: Category) -> list[int]:
     """The ids of every category below `category`, shown or hidden (one query)."""
-    children = defaultdict(list)
-    for pk, parent_id in Category.objects.values_list("id", "parent_id"):
-        children[parent_id].append(pk)
-    found, stack = [], list(children.get(category.pk, []))
-    while stack:
-        pk = stack.pop()
-        if pk not in found:
-            found.append(pk)
-            stack.extend(children.get(pk, []))
-    return found
+    return descendants(Category.objects.all(), start=[category.pk])[1:]
 
 
 def suggest_sku_prefix(*, name: str) -> str:
