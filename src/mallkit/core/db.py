@@ -132,7 +132,8 @@ class CompiledQuery:
         return converted
 
 
-_insert_sql: dict[tuple, tuple[str, list]] = {}
+# (model, alias, rows) -> (the INSERT, the fields it writes, the fields it returns)
+_insert_sql: dict[tuple, tuple[str, list, list]] = {}
 
 
 def insert(objects: Sequence) -> None:
